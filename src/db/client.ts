@@ -1,0 +1,151 @@
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+
+export type Row = Record<string, any>;
+export interface QueryResult<T extends Row = any> {
+  rows: T[];
+  rowCount: number;
+}
+
+/** What services take: anything that runs parameterised SQL, a database or a transaction. */
+export interface Queryable {
+  query<T extends Row = any>(text: string, params?: unknown[]): Promise<QueryResult<T>>;
+  /** Several statements without parameters (migrations, DDL). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs fn in one transaction: everything it wrote commits, or nothing does. */
+  tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** pg-boss's adapter. */
+  executeSql(text: string, values?: unknown[]): Promise<QueryResult>;
+}
+
+// Both drivers hand back the same JS types: int8 and numeric as numbers (money is integer fen, far below 2^53), dates as 'YYYY-MM-DD'.
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+const toNumber = (v: string) => (v === null ? null : Number(v));
+const identity = (v: string) => v;
+
+export function openPglite(dataDir: string | undefined): Db {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const lite = new PGlite(dataDir, {
+    parsers: { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity },
+  });
+  void pgliteTypes;
+  const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
+    async query(text, params) {
+      const r = await q.query<any>(text, params as any[]);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec(sql) {
+      await q.exec(sql);
+    },
+  });
+  const base = wrap(lite);
+  return {
+    kind: 'pglite',
+    ...base,
+    tx: (fn) => lite.transaction((t) => fn(wrap(t as any))),
+    close: () => lite.close(),
+    async executeSql(text, values) {
+      if (!values || values.length === 0) {
+        const results = await lite.exec(text);
+        const last = results[results.length - 1];
+        return { rows: (last?.rows as Row[]) ?? [], rowCount: last?.affectedRows ?? 0 };
+      }
+      return base.query(text, values);
+    },
+  };
+}
+
+export function openPostgres(url: string, poolSize = 20): Db {
+  const typeParsers = new Map<number, (v: string) => unknown>([
+    [INT8, toNumber],
+    [NUMERIC, toNumber],
+    [DATE, identity],
+  ]);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: {
+      getTypeParser: ((oid: number, format?: any) => typeParsers.get(oid) ?? pg.types.getTypeParser(oid, format)) as any,
+    },
+  });
+  pool.on('error', () => {
+    /* an idle client lost its connection; the pool replaces it */
+  });
+  const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
+    async query(text, params) {
+      const r = await c.query(text, params as any[]);
+      return { rows: r.rows, rowCount: r.rowCount ?? r.rows.length };
+    },
+    async exec(sql) {
+      await c.query(sql);
+    },
+  });
+  const base = wrap(pool);
+  return {
+    kind: 'postgres',
+    ...base,
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(wrap(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+    async executeSql(text, values) {
+      const r = await pool.query(text, values as any[]);
+      const last: any = Array.isArray(r) ? r[r.length - 1] : r;
+      return { rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 };
+    },
+  };
+}
+
+export function openDb(opts: { databaseUrl?: string; dataDir?: string; poolSize?: number }): Db {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize) : openPglite(opts.dataDir);
+}
+
+export interface ColumnSpec {
+  name: string;
+  /** A PostgreSQL array element type: bigint, int, text, date, timestamptz, boolean, jsonb… */
+  type: string;
+}
+
+/**
+ * Inserts many rows in one statement per chunk by passing each column as an array parameter:
+ * set-based on both drivers, no per-row round trips. Returns the RETURNING rows when asked.
+ */
+export async function insertRows(
+  q: Queryable,
+  table: string,
+  columns: ColumnSpec[],
+  rows: unknown[][],
+  opts: { chunk?: number; suffix?: string } = {},
+): Promise<Row[]> {
+  const chunk = opts.chunk ?? 5000;
+  const out: Row[] = [];
+  const names = columns.map((c) => `"${c.name}"`).join(', ');
+  const unnest = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
+  const text = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${opts.suffix ?? ''}`;
+  for (let start = 0; start < rows.length; start += chunk) {
+    const slice = rows.slice(start, start + chunk);
+    const params = columns.map((_, ci) => slice.map((r) => r[ci] ?? null));
+    const r = await q.query(text, params);
+    out.push(...r.rows);
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+export { homeFigures } from './home.ts';
+export { analyticsRoutes } from './routes.ts';

@@ -1,0 +1,2 @@
+export { lookupCustomer, maskCard, type CustomerCard } from './lookup.ts';
+export { customerRoutes } from './routes.ts';

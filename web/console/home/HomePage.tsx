@@ -1,0 +1,57 @@
+import { useEffect, useState } from 'react';
+import { Card, Col, Row, Statistic, Typography } from 'antd';
+import { get, yuan } from '../api.ts';
+import { defineMessages, useT } from '../i18n.tsx';
+
+defineMessages({
+  'home.title': { zh: '概览', en: 'Overview' },
+  'home.customers': { zh: '会员总数', en: 'Members' },
+  'home.newCustomers': { zh: '近 30 天新会员', en: 'New members, 30 days' },
+  'home.stores': { zh: '门店', en: 'Stores' },
+  'home.products': { zh: '商品', en: 'Products' },
+  'home.purchases': { zh: '近 30 天订单', en: 'Purchases, 30 days' },
+  'home.sales': { zh: '近 30 天销售额', en: 'Sales, 30 days' },
+  'home.buyers': { zh: '近 30 天购买会员', en: 'Buying members, 30 days' },
+  'home.staff': { zh: '员工账号', en: 'Staff accounts' },
+});
+
+interface Figures {
+  customers: number;
+  newCustomers30d: number;
+  stores: number;
+  products: number;
+  staff: number;
+  purchases30d: number;
+  sales30dFen: number;
+  buyers30d: number;
+}
+
+export function HomePage() {
+  const { t } = useT();
+  const [f, setF] = useState<Figures | null>(null);
+  useEffect(() => {
+    void get<Figures>('/api/home').then(setF);
+  }, []);
+  const stat = (key: string, value: number | string | undefined, testId: string) => (
+    <Col xs={24} sm={12} lg={6}>
+      <Card>
+        <Statistic title={t(key)} value={value ?? '—'} loading={!f} valueRender={(n) => <span data-testid={testId}>{n}</span>} />
+      </Card>
+    </Col>
+  );
+  return (
+    <>
+      <Typography.Title level={3} data-testid="page-title">{t('home.title')}</Typography.Title>
+      <Row gutter={[16, 16]}>
+        {stat('home.customers', f?.customers, 'home-customers')}
+        {stat('home.newCustomers', f?.newCustomers30d, 'home-new-customers')}
+        {stat('home.purchases', f?.purchases30d, 'home-purchases')}
+        {stat('home.sales', f ? yuan(f.sales30dFen) : undefined, 'home-sales')}
+        {stat('home.buyers', f?.buyers30d, 'home-buyers')}
+        {stat('home.stores', f?.stores, 'home-stores')}
+        {stat('home.products', f?.products, 'home-products')}
+        {stat('home.staff', f?.staff, 'home-staff')}
+      </Row>
+    </>
+  );
+}

@@ -1,0 +1,65 @@
+import { createContext, useContext } from 'react';
+
+export type Lang = 'zh' | 'en';
+type Dict = Record<string, { zh: string; en: string }>;
+
+const dictionaries: Dict[] = [];
+
+/** Each page folder registers its own strings; keys are namespaced like 'home.title'. */
+export function defineMessages<D extends Dict>(d: D): D {
+  dictionaries.push(d);
+  return d;
+}
+
+export const common = defineMessages({
+  'app.name': { zh: 'Patron 客户关系管理', en: 'Patron CRM' },
+  'app.short': { zh: 'Patron', en: 'Patron' },
+  'common.save': { zh: '保存', en: 'Save' },
+  'common.cancel': { zh: '取消', en: 'Cancel' },
+  'common.create': { zh: '新建', en: 'Create' },
+  'common.edit': { zh: '编辑', en: 'Edit' },
+  'common.delete': { zh: '删除', en: 'Delete' },
+  'common.search': { zh: '搜索', en: 'Search' },
+  'common.actions': { zh: '操作', en: 'Actions' },
+  'common.loading': { zh: '加载中…', en: 'Loading…' },
+  'common.yes': { zh: '是', en: 'Yes' },
+  'common.no': { zh: '否', en: 'No' },
+  'common.saved': { zh: '已保存', en: 'Saved' },
+  'common.refresh': { zh: '刷新', en: 'Refresh' },
+  'common.export': { zh: '导出', en: 'Export' },
+  'shell.logout': { zh: '退出登录', en: 'Log out' },
+  'shell.language': { zh: 'English', en: '简体中文' },
+  'shell.changePassword': { zh: '修改密码', en: 'Change password' },
+  'login.title': { zh: '登录', en: 'Log in' },
+  'login.username': { zh: '用户名', en: 'Username' },
+  'login.password': { zh: '密码', en: 'Password' },
+  'login.submit': { zh: '登录', en: 'Log in' },
+  'nav.home': { zh: '首页', en: 'Home' },
+});
+
+export function translate(lang: Lang, key: string, vars?: Record<string, string | number>): string {
+  let s = key;
+  for (const d of dictionaries) {
+    const m = d[key];
+    if (m) {
+      s = m[lang];
+      break;
+    }
+  }
+  if (vars) for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
+  return s;
+}
+
+export const LangContext = createContext<{ lang: Lang; setLang: (l: Lang) => void }>({ lang: 'zh', setLang: () => undefined });
+
+export function useT() {
+  const { lang } = useContext(LangContext);
+  return { lang, t: (key: string, vars?: Record<string, string | number>) => translate(lang, key, vars) };
+}
+
+/** Chinese unless the browser prefers English; a choice once made is remembered. */
+export function initialLang(): Lang {
+  const saved = localStorage.getItem('patron.lang');
+  if (saved === 'zh' || saved === 'en') return saved;
+  return (navigator.language || 'zh').toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}

@@ -1,0 +1,67 @@
+import { StrictMode, useCallback, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import { LangContext, initialLang, type Lang } from './i18n.tsx';
+import { get, setApiLang, setOnUnauthenticated } from './api.ts';
+import { SessionContext, type Me } from './shell/session.tsx';
+import { LoginPage } from './shell/LoginPage.tsx';
+import { Layout } from './shell/Layout.tsx';
+import { NAV } from './nav.tsx';
+
+function Root() {
+  const [lang, setLangState] = useState<Lang>(initialLang);
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const setLang = (l: Lang) => {
+    localStorage.setItem('patron.lang', l);
+    setLangState(l);
+  };
+  setApiLang(lang);
+  useEffect(() => {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  }, [lang]);
+  const reload = useCallback(async () => {
+    try {
+      setMe(await get<Me>('/api/auth/me'));
+    } catch {
+      setMe(null);
+    }
+  }, []);
+  useEffect(() => {
+    setOnUnauthenticated(() => setMe(null));
+    void reload();
+  }, [reload]);
+  return (
+    <LangContext.Provider value={{ lang, setLang }}>
+      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#c2185b' } }}>
+        <AntApp>
+          <SessionContext.Provider value={{ me: me ?? null, reload }}>
+            {me === undefined ? (
+              <Spin style={{ marginTop: '40vh', width: '100%' }} />
+            ) : me === null ? (
+              <LoginPage onLoggedIn={reload} />
+            ) : (
+              <BrowserRouter>
+                <Routes>
+                  <Route element={<Layout />}>
+                    {NAV.map((p) => (
+                      <Route key={p.path} path={p.path} element={p.element} />
+                    ))}
+                  </Route>
+                </Routes>
+              </BrowserRouter>
+            )}
+          </SessionContext.Provider>
+        </AntApp>
+      </ConfigProvider>
+    </LangContext.Provider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <Root />
+  </StrictMode>,
+);
