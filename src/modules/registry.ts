@@ -19,3 +19,6 @@ export const MODULES: ModuleEntry[] = [
   { name: 'customers', routes: customerRoutes },
   { name: 'analytics', routes: analyticsRoutes },
 ];
+
+// Cross-module wiring: who reacts to purchases and to customer merges and erasures.
+// (Listeners are registered here, e.g. onPurchaseRecorded('loyalty', …), onCustomerLifecycle('loyalty', …).)
