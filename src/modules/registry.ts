@@ -21,4 +21,4 @@ export const MODULES: ModuleEntry[] = [
 ];
 
 // Cross-module wiring: who reacts to purchases and to customer merges and erasures.
-// (Listeners are registered here, e.g. onPurchaseRecorded('loyalty', …), onCustomerLifecycle('loyalty', …).)
+// (Listeners are registered here, e.g. onPurchasesRecorded('loyalty', …), onCustomerLifecycle('loyalty', …).)

@@ -25,24 +25,27 @@ export interface RecordedPurchase {
 }
 
 /**
- * Runs in the transaction that books the purchase; what it returns is added to the API response under
- * its name (e.g. `loyalty: { pointsEarned, balance, … }`). Throwing rolls the whole purchase back.
+ * Runs in the transaction that books a batch of purchases (one, or up to 1,000 from the bulk API), so a
+ * listener can work set-based. It returns, per purchase id, what to add to that purchase's API answer
+ * under the listener's name (e.g. `loyalty: { pointsEarned, balance, … }`). Throwing rolls the batch back.
  */
-export type PurchaseListener = (tx: Queryable, purchase: RecordedPurchase) => Promise<Record<string, unknown> | undefined>;
+export type PurchaseListener = (tx: Queryable, purchases: RecordedPurchase[]) => Promise<Map<number, Record<string, unknown>> | undefined>;
 
 const listeners = new Map<string, PurchaseListener>();
 
 /** Wired once in `src/modules/registry.ts`, so the composition stays in one place. */
-export function onPurchaseRecorded(name: string, fn: PurchaseListener): void {
+export function onPurchasesRecorded(name: string, fn: PurchaseListener): void {
   listeners.set(name, fn);
 }
 
-/** Called by the sales service for each booked purchase; returns the listeners' results by name. */
-export async function notifyPurchaseRecorded(tx: Queryable, p: RecordedPurchase): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
+/** Called by the sales service for each booked batch; returns, per purchase id, the listeners' results by name. */
+export async function notifyPurchasesRecorded(tx: Queryable, purchases: RecordedPurchase[]): Promise<Map<number, Record<string, unknown>>> {
+  const out = new Map<number, Record<string, unknown>>();
+  if (purchases.length === 0) return out;
   for (const [name, fn] of listeners) {
-    const r = await fn(tx, p);
-    if (r !== undefined) out[name] = r;
+    const results = await fn(tx, purchases);
+    if (!results) continue;
+    for (const [purchaseId, r] of results) out.set(purchaseId, { ...out.get(purchaseId), [name]: r });
   }
   return out;
 }

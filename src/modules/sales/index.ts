@@ -1,1 +1,1 @@
-export { onPurchaseRecorded, notifyPurchaseRecorded, type PurchaseListener, type RecordedPurchase, type RecordedPurchaseLine } from './events.ts';
+export { onPurchasesRecorded, notifyPurchasesRecorded, type PurchaseListener, type RecordedPurchase, type RecordedPurchaseLine } from './events.ts';
