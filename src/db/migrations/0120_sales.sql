@@ -6,7 +6,7 @@ CREATE TABLE purchase_keys (
   customer_id   bigint NOT NULL,
   purchase_id   bigint NOT NULL,
   request_hash  text NOT NULL,
-  answer        jsonb NOT NULL,
+  answer        json NOT NULL,          -- json, not jsonb: a replay must be byte-for-byte the first answer
   created_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (source, external_id)
 );

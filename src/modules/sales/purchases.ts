@@ -57,7 +57,7 @@ const outOfScope = () => forbidden('STORE_OUT_OF_SCOPE', 'You may only book purc
 /** Parses one item with the shared schema and basket rules; problems come back with the item's field paths. */
 export function validatePurchase(raw: unknown, prefix: string, now = Date.now()): { parsed: ParsedPurchase; basket: PricedBasket; mobile: string | null } | AppError {
   const r = purchaseInput.safeParse(raw);
-  const at = (p: string) => (prefix ? `${prefix}.${p}` : p) || '(body)';
+  const at = (p: string) => [prefix, p].filter(Boolean).join('.') || '(body)';
   if (!r.success) {
     const fields: BilingualFieldProblem[] = [];
     for (const issue of r.error.issues) {
@@ -320,7 +320,7 @@ async function insertSales(tx: Queryable, items: Good[], results: (BookResult | 
 export async function storeAnswers(tx: Queryable, rows: { source: string; externalId: string; customerId: number; hash: string; answer: PurchaseAnswer }[]) {
   await tx.query(
     `INSERT INTO purchase_keys (source, external_id, customer_id, purchase_id, request_hash, answer)
-     SELECT src, ext, c, (a->>'id')::bigint, h, a FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::jsonb[]) AS x(src, ext, c, h, a)`,
+     SELECT src, ext, c, (a->>'id')::bigint, h, a FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::json[]) AS x(src, ext, c, h, a)`,
     [rows.map((r) => r.source), rows.map((r) => r.externalId), rows.map((r) => r.customerId), rows.map((r) => r.hash), rows.map((r) => JSON.stringify(r.answer))],
   );
 }

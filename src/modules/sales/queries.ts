@@ -66,10 +66,10 @@ export async function listPurchases(q: Queryable, actor: Actor, f: PurchaseFilte
 
 async function linesOf(q: Queryable, customerId: number, purchaseIds: number[]) {
   const r = await q.query(
-    `SELECT purchase_id AS "purchaseId", line_no AS "lineNo", sku, product_id AS "productId", category, quantity,
-            unit_price_fen AS "unitPriceFen", amount_fen AS "amountFen", pr.name AS "productName"
+    `SELECT l.purchase_id AS "purchaseId", l.line_no AS "lineNo", l.sku, l.product_id AS "productId", l.category, l.quantity,
+            l.unit_price_fen AS "unitPriceFen", l.amount_fen AS "amountFen", pr.name AS "productName"
        FROM purchase_lines l LEFT JOIN products pr ON pr.id = l.product_id
-      WHERE l.customer_id = $1 AND l.purchase_id = ANY($2::bigint[]) ORDER BY purchase_id, line_no`,
+      WHERE l.customer_id = $1 AND l.purchase_id = ANY($2::bigint[]) ORDER BY l.purchase_id, l.line_no`,
     [customerId, purchaseIds],
   );
   const by = new Map<number, any[]>();
