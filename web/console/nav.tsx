@@ -1,6 +1,9 @@
 import type { ReactNode } from 'react';
-import { HomeOutlined } from '@ant-design/icons';
+import { HomeOutlined, ShoppingOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { ProductsPage } from './sales/ProductsPage.tsx';
+import { PurchasesPage } from './sales/PurchasesPage.tsx';
+import { TargetsPage } from './sales/TargetsPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -20,4 +23,7 @@ export interface NavPage {
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', icon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
+  { path: '/sales/products', label: 'nav.products', group: 'nav.sales', icon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },
+  { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', icon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
 ];
