@@ -1,4 +1,5 @@
--- Sales: the stored first answer of every booked purchase or return, keyed by the caller's (source, external_id).
+-- Sales: every booked purchase or return by the caller's (source, external_id), with the request's fingerprint and
+-- what the purchase listeners answered, so a retry gets the first answer back (the rest is rebuilt from the rows).
 -- On Citus this is the lookup table distributed by its own key (see docs/decisions.md).
 CREATE TABLE purchase_keys (
   source        text NOT NULL,
@@ -6,7 +7,7 @@ CREATE TABLE purchase_keys (
   customer_id   bigint NOT NULL,
   purchase_id   bigint NOT NULL,
   request_hash  text NOT NULL,
-  answer        json NOT NULL,          -- json, not jsonb: a replay must be byte-for-byte the first answer
+  extras        json NOT NULL DEFAULT '{}',  -- json, not jsonb: keeps the listeners' key order, so a replay is byte-identical
   created_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (source, external_id)
 );
@@ -24,4 +25,3 @@ CREATE INDEX sales_targets_month_idx ON sales_targets (month);
 
 CREATE INDEX products_name_idx ON products (lower(name) text_pattern_ops);
 CREATE INDEX products_brand_idx ON products (brand);
-CREATE INDEX purchases_time_id_idx ON purchases (purchased_at DESC, id DESC);

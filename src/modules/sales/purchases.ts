@@ -97,7 +97,9 @@ const keyOf = (source: string, externalId: string) => `${source}\u0000${external
  * item is rejected on its own with a status, a code and field paths. Idempotent by (source, externalId): an
  * identical retry — also a concurrent one — gets the first answer back as 'replayed' and is never counted
  * twice; the same key with different content is a 409. Listeners (`onPurchasesRecorded`) run once per batch
- * inside the transaction, and their results are part of the stored answer.
+ * inside the transaction, and what they answered is stored with the key, so a replay repeats it.
+ * Statements per batch: one lookup (stored keys, customers, stores, products), one insert of purchases with
+ * their lines, one insert of the keys — plus the listeners' own.
  */
 export async function bookPurchases(db: Db, actor: Actor, inputs: (PurchaseInput | unknown)[], opts: BookOptions = {}): Promise<BookResult[]> {
   if (inputs.length > MAX_BATCH) throw badRequest('BATCH_TOO_LARGE', `At most ${MAX_BATCH} purchases per request.`, `每次最多 ${MAX_BATCH} 笔消费。`);
@@ -120,26 +122,16 @@ export async function bookPurchases(db: Db, actor: Actor, inputs: (PurchaseInput
   });
 
   return db.tx(async (tx) => {
-    let pending = good;
-    if (pending.length) {
-      const prior = await storedAnswers(tx, pending.map((g) => [g.parsed.source, g.parsed.externalId]));
-      pending = pending.filter((g) => {
-        const p = prior.get(keyOf(g.parsed.source, g.parsed.externalId));
-        if (!p) return true;
-        if (p.hash !== g.hash) reject(g.index, keyReused());
-        else results[g.index] = { index: g.index, status: 'replayed', purchase: p.answer };
-        return false;
-      });
-    }
-    if (pending.length) pending = await resolveReferences(tx, actor, pending, opts, reject);
-    if (pending.length) {
-      const { lost } = await insertSales(tx, pending, results);
-      if (lost.length) {
-        const prior = await storedAnswers(tx, lost.map((g) => [g.parsed.source, g.parsed.externalId]));
-        for (const g of lost) {
-          const p = prior.get(keyOf(g.parsed.source, g.parsed.externalId));
-          if (p && p.hash === g.hash) results[g.index] = { index: g.index, status: 'replayed', purchase: p.answer };
-          else reject(g.index, keyReused());
+    if (good.length) {
+      const found = await lookupBatch(tx, good);
+      const fresh = await settleReplays(tx, good, found.keys, results, reject);
+      const ready = resolveReferences(actor, fresh, found, opts, reject);
+      if (ready.length) {
+        const { lost } = await insertSales(tx, ready, results);
+        if (lost.length) {
+          const keys = await storedKeys(tx, lost.map((g) => [g.parsed.source, g.parsed.externalId]));
+          const unsettled = await settleReplays(tx, lost, keys, results, reject);
+          for (const g of unsettled) reject(g.index, keyReused());
         }
       }
     }
@@ -153,21 +145,88 @@ export async function bookPurchases(db: Db, actor: Actor, inputs: (PurchaseInput
   });
 }
 
-async function storedAnswers(q: Queryable, keys: [string, string][]): Promise<Map<string, { hash: string; answer: PurchaseAnswer }>> {
-  const out = new Map<string, { hash: string; answer: PurchaseAnswer }>();
-  if (!keys.length) return out;
+interface StoredKey { hash: string; customerId: number; purchaseId: number; extras: Record<string, unknown> }
+
+/** Items whose key is already booked become replays (or 409s when the content differs); the rest come back. */
+async function settleReplays(q: Queryable, items: Good[], keys: Map<string, StoredKey>, results: (BookResult | undefined)[], reject: (i: number, e: AppError) => void): Promise<Good[]> {
+  const fresh: Good[] = [];
+  const replays: { g: Good; k: StoredKey }[] = [];
+  for (const g of items) {
+    const k = keys.get(keyOf(g.parsed.source, g.parsed.externalId));
+    if (!k) fresh.push(g);
+    else if (k.hash !== g.hash) reject(g.index, keyReused());
+    else replays.push({ g, k });
+  }
+  if (replays.length) {
+    const answers = await storedPurchaseAnswers(q, replays.map(({ k }) => k));
+    for (const { g, k } of replays) results[g.index] = { index: g.index, status: 'replayed', purchase: answers.get(k.purchaseId)! };
+  }
+  return fresh;
+}
+
+async function storedKeys(q: Queryable, keys: [string, string][]): Promise<Map<string, StoredKey>> {
   const r = await q.query(
-    `SELECT k.source, k.external_id, k.request_hash, k.answer
+    `SELECT k.source, k.external_id, k.request_hash, k.customer_id, k.purchase_id, k.extras
        FROM unnest($1::text[], $2::text[]) AS x(source, external_id)
        JOIN purchase_keys k ON k.source = x.source AND k.external_id = x.external_id`,
     [keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
-  for (const row of r.rows) out.set(keyOf(row.source, row.external_id), { hash: row.request_hash, answer: row.answer });
-  return out;
+  return new Map(r.rows.map((row: any) => [keyOf(row.source, row.external_id), { hash: row.request_hash, customerId: row.customer_id, purchaseId: row.purchase_id, extras: row.extras }]));
 }
 
-/** Customers, stores and products for the whole batch in three statements; items that do not resolve are rejected. */
-async function resolveReferences(q: Queryable, actor: Actor, items: Good[], opts: BookOptions, reject: (i: number, e: AppError) => void): Promise<Good[]> {
+/** The answer of a booked purchase or return, in one fixed shape whether it is built at booking or on a replay. */
+export function answerOf(
+  p: { id: number; kind: 'sale' | 'return'; originalPurchaseId: number | null; customerId: number; storeId: number | null; channel: string; source: string; externalId: string; purchasedAt: Date; totalFen: number; discountFen: number; paidFen: number; itemCount: number },
+  lines: PurchaseAnswer['lines'],
+  extras: Record<string, unknown> | undefined,
+): PurchaseAnswer {
+  return {
+    id: p.id, kind: p.kind, originalPurchaseId: p.originalPurchaseId, customerId: p.customerId, storeId: p.storeId, channel: p.channel,
+    source: p.source, externalId: p.externalId, purchasedAt: p.purchasedAt.toISOString(), totalFen: p.totalFen, discountFen: p.discountFen,
+    paidFen: p.paidFen, itemCount: p.itemCount,
+    lines: lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, productId: l.productId, category: l.category, quantity: l.quantity, unitPriceFen: l.unitPriceFen, amountFen: l.amountFen })),
+    ...(p.kind === 'return' ? { refundFen: -p.paidFen } : {}),
+    ...extras,
+  };
+}
+
+/** Rebuilds stored answers from the append-only rows and the listeners' stored part: two statements for any number. */
+export async function storedPurchaseAnswers(q: Queryable, keys: { customerId: number; purchaseId: number; extras: Record<string, unknown> }[]): Promise<Map<number, PurchaseAnswer>> {
+  const customerIds = keys.map((k) => k.customerId);
+  const ids = keys.map((k) => k.purchaseId);
+  const ps = await q.query(
+    `SELECT p.id, p.kind, p.original_purchase_id AS "originalPurchaseId", p.customer_id AS "customerId", p.store_id AS "storeId", p.channel, p.source,
+            p.external_id AS "externalId", p.purchased_at AS "purchasedAt", p.total_fen AS "totalFen", p.discount_fen AS "discountFen",
+            p.paid_fen AS "paidFen", p.item_count AS "itemCount"
+       FROM unnest($1::bigint[], $2::bigint[]) AS x(c, id) JOIN purchases p ON p.customer_id = x.c AND p.id = x.id`,
+    [customerIds, ids],
+  );
+  const ls = await q.query(
+    `SELECT l.purchase_id AS "purchaseId", l.line_no AS "lineNo", l.sku, l.product_id AS "productId", l.category, l.quantity,
+            l.unit_price_fen AS "unitPriceFen", l.amount_fen AS "amountFen"
+       FROM unnest($1::bigint[], $2::bigint[]) AS x(c, id) JOIN purchase_lines l ON l.customer_id = x.c AND l.purchase_id = x.id
+      ORDER BY l.purchase_id, l.line_no`,
+    [customerIds, ids],
+  );
+  const lines = new Map<number, PurchaseAnswer['lines']>();
+  for (const { purchaseId, ...l } of ls.rows) lines.set(purchaseId, [...(lines.get(purchaseId) ?? []), l]);
+  const extras = new Map(keys.map((k) => [k.purchaseId, k.extras]));
+  return new Map(ps.rows.map((p: any) => [p.id, answerOf({ ...p, purchasedAt: new Date(p.purchasedAt) }, lines.get(p.id) ?? [], extras.get(p.id))]));
+}
+
+interface BatchLookup {
+  keys: Map<string, StoredKey>;
+  customers: { byId: Map<number, number>; byMobile: Map<string, number>; byCard: Map<string, number> };
+  storeById: Set<number>;
+  storeByCode: Map<string, number>;
+  productBySku: Map<string, { id: number; category: string }>;
+}
+
+/**
+ * Everything a batch needs to know in one round trip: keys already booked, customers (by id — a merged one
+ * resolves to the customer it was merged into —, active mobile or card number), stores and products.
+ */
+async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
   const ids = new Set<number>(), mobiles = new Set<string>(), cards = new Set<string>(), storeIds = new Set<number>(), storeCodes = new Set<string>(), skus = new Set<string>();
   for (const g of items) {
     if (g.parsed.customerId !== undefined) ids.add(g.parsed.customerId);
@@ -177,17 +236,43 @@ async function resolveReferences(q: Queryable, actor: Actor, items: Good[], opts
     if (g.parsed.storeCode !== undefined) storeCodes.add(g.parsed.storeCode);
     for (const l of g.basket.lines) skus.add(l.sku);
   }
-  const customers = await resolveCustomers(q, [...ids], [...mobiles], [...cards]);
-  const stores = storeIds.size + storeCodes.size
-    ? await q.query(`SELECT id, code FROM stores WHERE id = ANY($1::bigint[]) OR code = ANY($2::text[])`, [[...storeIds], [...storeCodes]])
-    : { rows: [] as any[] };
-  const products = await q.query(`SELECT id, sku, category FROM products WHERE sku = ANY($1::text[])`, [[...skus]]);
-  const storeById = new Map<number, number>(), storeByCode = new Map<string, number>();
-  for (const s of stores.rows) {
-    storeById.set(s.id, s.id);
-    storeByCode.set(s.code, s.id);
+  const r = await q.query(
+    `WITH RECURSIVE found AS (
+       SELECT id AS asked, id, status, merged_into, mobile, card_no, 0 AS depth
+         FROM customers WHERE id = ANY($3::bigint[]) OR (mobile = ANY($4::text[]) AND status = 'active') OR card_no = ANY($5::text[])
+       UNION ALL
+       SELECT f.asked, c.id, c.status, c.merged_into, f.mobile, f.card_no, f.depth + 1
+         FROM found f JOIN customers c ON c.id = f.merged_into WHERE f.status = 'merged' AND f.depth < 10)
+     SELECT 'k' AS t, k.source AS a, k.external_id AS b, k.request_hash AS h, k.customer_id AS n, k.purchase_id AS m, k.extras AS x
+       FROM unnest($1::text[], $2::text[]) AS u(source, external_id) JOIN purchase_keys k ON k.source = u.source AND k.external_id = u.external_id
+     UNION ALL
+     SELECT 'c', mobile, card_no, NULL, asked, id, NULL FROM found WHERE status = 'active'
+     UNION ALL
+     SELECT 's', code, NULL, NULL, id, NULL, NULL FROM stores WHERE id = ANY($6::bigint[]) OR code = ANY($7::text[])
+     UNION ALL
+     SELECT 'p', sku, category, NULL, id, NULL, NULL FROM products WHERE sku = ANY($8::text[])`,
+    [items.map((g) => g.parsed.source), items.map((g) => g.parsed.externalId), [...ids], [...mobiles], [...cards], [...storeIds], [...storeCodes], [...skus]],
+  );
+  const out: BatchLookup = {
+    keys: new Map(), customers: { byId: new Map(), byMobile: new Map(), byCard: new Map() }, storeById: new Set(), storeByCode: new Map(), productBySku: new Map(),
+  };
+  for (const row of r.rows) {
+    if (row.t === 'k') out.keys.set(keyOf(row.a, row.b), { hash: row.h, customerId: row.n, purchaseId: row.m, extras: row.x });
+    else if (row.t === 'c') {
+      if (ids.has(row.n)) out.customers.byId.set(row.n, row.m);
+      if (row.a && mobiles.has(row.a) && !out.customers.byMobile.has(row.a)) out.customers.byMobile.set(row.a, row.m);
+      if (row.b && cards.has(row.b)) out.customers.byCard.set(row.b, row.m);
+    } else if (row.t === 's') {
+      out.storeById.add(row.n);
+      out.storeByCode.set(row.a, row.n);
+    } else out.productBySku.set(row.a, { id: row.n, category: row.b });
   }
-  const productBySku = new Map<string, { id: number; category: string }>(products.rows.map((p: any) => [p.sku, p]));
+  return out;
+}
+
+/** Items whose customer, store or product does not resolve, or whose store is outside the caller's scope, are rejected. */
+function resolveReferences(actor: Actor, items: Good[], found: BatchLookup, opts: BookOptions, reject: (i: number, e: AppError) => void): Good[] {
+  const { customers } = found;
   const kept: Good[] = [];
   for (const g of items) {
     const at = (p: string) => (opts.pathPrefix ? `${opts.pathPrefix}.${g.index}.${p}` : p);
@@ -201,7 +286,7 @@ async function resolveReferences(q: Queryable, actor: Actor, items: Good[], opts
     }
     let storeId: number | null = null;
     if (p.storeId !== undefined || p.storeCode !== undefined) {
-      const s = p.storeId !== undefined ? storeById.get(p.storeId) : storeByCode.get(p.storeCode!);
+      const s = p.storeId !== undefined ? (found.storeById.has(p.storeId) ? p.storeId : undefined) : found.storeByCode.get(p.storeCode!);
       if (s === undefined) {
         reject(g.index, notFoundCode('STORE_NOT_FOUND', at(p.storeId !== undefined ? 'storeId' : 'storeCode'), 'no such store', '没有这个门店'));
         continue;
@@ -216,7 +301,7 @@ async function resolveReferences(q: Queryable, actor: Actor, items: Good[], opts
     const categories: string[] = [];
     let unknown = -1;
     g.basket.lines.forEach((l, i) => {
-      const prod = productBySku.get(l.sku);
+      const prod = found.productBySku.get(l.sku);
       if (prod) {
         productIds.push(prod.id);
         categories.push(prod.category);
@@ -234,93 +319,79 @@ async function resolveReferences(q: Queryable, actor: Actor, items: Good[], opts
   return kept;
 }
 
-/** Active customers by id (a merged one resolves to the customer it was merged into), mobile and card number. */
-async function resolveCustomers(q: Queryable, ids: number[], mobiles: string[], cards: string[]) {
-  const byId = new Map<number, number>(), byMobile = new Map<string, number>(), byCard = new Map<string, number>();
-  if (!ids.length && !mobiles.length && !cards.length) return { byId, byMobile, byCard };
-  const r = await q.query(
-    `WITH RECURSIVE found AS (
-       SELECT id AS asked, id, status, merged_into, mobile, card_no, 0 AS depth
-         FROM customers WHERE id = ANY($1::bigint[]) OR (mobile = ANY($2::text[]) AND status = 'active') OR card_no = ANY($3::text[])
-       UNION ALL
-       SELECT f.asked, c.id, c.status, c.merged_into, f.mobile, f.card_no, f.depth + 1
-         FROM found f JOIN customers c ON c.id = f.merged_into WHERE f.status = 'merged' AND f.depth < 10)
-     SELECT asked, id, mobile, card_no FROM found WHERE status = 'active'`,
-    [ids, mobiles, cards],
-  );
-  const askedIds = new Set(ids), askedMobiles = new Set(mobiles), askedCards = new Set(cards);
-  for (const row of r.rows) {
-    if (askedIds.has(row.asked)) byId.set(row.asked, row.id);
-    if (row.mobile && askedMobiles.has(row.mobile) && !byMobile.has(row.mobile)) byMobile.set(row.mobile, row.id);
-    if (row.card_no && askedCards.has(row.card_no)) byCard.set(row.card_no, row.id);
-  }
-  return { byId, byMobile, byCard };
-}
-
-/** Inserts the batch's purchases (claiming their keys), their lines and their stored answers; keys taken meanwhile come back as `lost`. */
+/**
+ * Inserts the batch's purchases (claiming their keys) and their lines in one statement, runs the listeners and
+ * stores the keys; keys another transaction took meanwhile come back as `lost`.
+ */
 async function insertSales(tx: Queryable, items: Good[], results: (BookResult | undefined)[]): Promise<{ lost: Good[] }> {
   // A fixed order, so two batches sharing keys wait on each other instead of deadlocking.
-  const sorted = [...items].sort((a, b) => (a.parsed.source + '\u0000' + a.parsed.externalId < b.parsed.source + '\u0000' + b.parsed.externalId ? -1 : 1));
+  const sorted = [...items].sort((a, b) => (keyOf(a.parsed.source, a.parsed.externalId) < keyOf(b.parsed.source, b.parsed.externalId) ? -1 : 1));
+  const lineCols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  for (const g of sorted) {
+    g.basket.lines.forEach((l, i) => {
+      lineCols[0]!.push(g.parsed.source); lineCols[1]!.push(g.parsed.externalId); lineCols[2]!.push(l.lineNo); lineCols[3]!.push(g.productIds![i]);
+      lineCols[4]!.push(l.sku); lineCols[5]!.push(g.categories![i]); lineCols[6]!.push(l.quantity); lineCols[7]!.push(l.unitPriceFen); lineCols[8]!.push(l.amountFen);
+    });
+  }
   const ins = await tx.query(
-    `INSERT INTO purchases (customer_id, kind, store_id, channel, source, external_id, purchased_at, total_fen, discount_fen, paid_fen, item_count)
-     SELECT c, 'sale', s, ch, src, ext, t, tot, dis, paid, n
-       FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[], $8::bigint[], $9::bigint[], $10::int[])
-         AS x(c, s, ch, src, ext, t, tot, dis, paid, n)
-     ON CONFLICT (source, external_id) DO NOTHING
-     RETURNING id, source, external_id`,
+    `WITH p AS (
+       INSERT INTO purchases (customer_id, kind, store_id, channel, source, external_id, purchased_at, total_fen, discount_fen, paid_fen, item_count)
+       SELECT c, 'sale', s, ch, src, ext, t, tot, dis, paid, n
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[], $8::bigint[], $9::bigint[], $10::int[])
+           AS x(c, s, ch, src, ext, t, tot, dis, paid, n)
+       ON CONFLICT (source, external_id) DO NOTHING
+       RETURNING id, customer_id, source, external_id),
+     l AS (
+       INSERT INTO purchase_lines (customer_id, purchase_id, line_no, product_id, sku, category, quantity, unit_price_fen, amount_fen)
+       SELECT p.customer_id, p.id, y.line_no, y.product_id, y.sku, y.category, y.quantity, y.unit, y.amount
+         FROM unnest($11::text[], $12::text[], $13::int[], $14::bigint[], $15::text[], $16::text[], $17::int[], $18::bigint[], $19::bigint[])
+           AS y(src, ext, line_no, product_id, sku, category, quantity, unit, amount)
+         JOIN p ON p.source = y.src AND p.external_id = y.ext)
+     SELECT id, source, external_id FROM p`,
     [
       sorted.map((g) => g.customerId), sorted.map((g) => g.storeId), sorted.map((g) => g.parsed.channel), sorted.map((g) => g.parsed.source),
       sorted.map((g) => g.parsed.externalId), sorted.map((g) => g.parsed.purchasedAt), sorted.map((g) => g.basket.totalFen),
       sorted.map((g) => g.basket.discountFen), sorted.map((g) => g.basket.paidFen), sorted.map((g) => g.basket.itemCount),
+      ...lineCols,
     ],
   );
   const idByKey = new Map<string, number>(ins.rows.map((r: any) => [keyOf(r.source, r.external_id), r.id]));
-  const booked: { g: Good; id: number }[] = [];
   const lost: Good[] = [];
+  const booked: { g: Good; id: number; purchasedAt: Date; lines: PurchaseAnswer['lines'] }[] = [];
   for (const g of sorted) {
     const id = idByKey.get(keyOf(g.parsed.source, g.parsed.externalId));
-    if (id === undefined) lost.push(g);
-    else booked.push({ g, id });
-  }
-  if (!booked.length) return { lost };
-  const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
-  const recorded: RecordedPurchase[] = [];
-  const answers: PurchaseAnswer[] = [];
-  for (const { g, id } of booked) {
+    if (id === undefined) {
+      lost.push(g);
+      continue;
+    }
     const lines = g.basket.lines.map((l, i) => ({
       lineNo: l.lineNo, sku: l.sku, productId: g.productIds![i]!, category: g.categories![i]!, quantity: l.quantity, unitPriceFen: l.unitPriceFen, amountFen: l.amountFen,
     }));
-    for (const l of lines) {
-      cols[0]!.push(g.customerId); cols[1]!.push(id); cols[2]!.push(l.lineNo); cols[3]!.push(l.productId); cols[4]!.push(l.sku);
-      cols[5]!.push(l.category); cols[6]!.push(l.quantity); cols[7]!.push(l.unitPriceFen); cols[8]!.push(l.amountFen);
-    }
-    const purchasedAt = new Date(g.parsed.purchasedAt);
-    recorded.push({
-      customerId: g.customerId!, purchaseId: id, kind: 'sale', originalPurchaseId: null, storeId: g.storeId ?? null, channel: g.parsed.channel,
-      purchasedAt, totalFen: g.basket.totalFen, paidFen: g.basket.paidFen, lines,
-    });
-    answers.push({
-      id, kind: 'sale', originalPurchaseId: null, customerId: g.customerId!, storeId: g.storeId ?? null, channel: g.parsed.channel,
-      source: g.parsed.source, externalId: g.parsed.externalId, purchasedAt: purchasedAt.toISOString(), totalFen: g.basket.totalFen,
-      discountFen: g.basket.discountFen, paidFen: g.basket.paidFen, itemCount: g.basket.itemCount, lines,
-    });
+    booked.push({ g, id, purchasedAt: new Date(g.parsed.purchasedAt), lines });
   }
-  await tx.query(
-    `INSERT INTO purchase_lines (customer_id, purchase_id, line_no, product_id, sku, category, quantity, unit_price_fen, amount_fen)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
-    cols,
-  );
-  const extras = await notifyPurchasesRecorded(tx, recorded);
-  const full = answers.map((a) => ({ ...a, ...extras.get(a.id) }) as PurchaseAnswer);
-  await storeAnswers(tx, booked.map(({ g }, i) => ({ source: g.parsed.source, externalId: g.parsed.externalId, customerId: g.customerId!, hash: g.hash, answer: full[i]! })));
-  booked.forEach(({ g }, i) => (results[g.index] = { index: g.index, status: 'created', purchase: full[i]! }));
+  if (!booked.length) return { lost };
+  const extras = await notifyPurchasesRecorded(tx, booked.map(({ g, id, purchasedAt, lines }) => ({
+    customerId: g.customerId!, purchaseId: id, kind: 'sale' as const, originalPurchaseId: null, storeId: g.storeId ?? null, channel: g.parsed.channel,
+    purchasedAt, totalFen: g.basket.totalFen, paidFen: g.basket.paidFen, lines,
+  })));
+  await storeKeys(tx, booked.map(({ g, id }) => ({ source: g.parsed.source, externalId: g.parsed.externalId, customerId: g.customerId!, purchaseId: id, hash: g.hash, extras: extras.get(id) ?? {} })));
+  for (const { g, id, purchasedAt, lines } of booked) {
+    const purchase = answerOf({
+      id, kind: 'sale', originalPurchaseId: null, customerId: g.customerId!, storeId: g.storeId ?? null, channel: g.parsed.channel, source: g.parsed.source,
+      externalId: g.parsed.externalId, purchasedAt, totalFen: g.basket.totalFen, discountFen: g.basket.discountFen, paidFen: g.basket.paidFen, itemCount: g.basket.itemCount,
+    }, lines, extras.get(id));
+    results[g.index] = { index: g.index, status: 'created', purchase };
+  }
   return { lost };
 }
 
-export async function storeAnswers(tx: Queryable, rows: { source: string; externalId: string; customerId: number; hash: string; answer: PurchaseAnswer }[]) {
+/** The keys of what was booked, with the request's fingerprint and what the listeners answered (usually small). */
+export async function storeKeys(tx: Queryable, rows: { source: string; externalId: string; customerId: number; purchaseId: number; hash: string; extras: Record<string, unknown> }[]) {
+  const anyExtras = rows.some((r) => Object.keys(r.extras).length > 0);
   await tx.query(
-    `INSERT INTO purchase_keys (source, external_id, customer_id, purchase_id, request_hash, answer)
-     SELECT src, ext, c, (a->>'id')::bigint, h, a FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::json[]) AS x(src, ext, c, h, a)`,
-    [rows.map((r) => r.source), rows.map((r) => r.externalId), rows.map((r) => r.customerId), rows.map((r) => r.hash), rows.map((r) => JSON.stringify(r.answer))],
+    `INSERT INTO purchase_keys (source, external_id, customer_id, purchase_id, request_hash, extras)
+     SELECT src, ext, c, pid, h, ${anyExtras ? 'x' : `'{}'::json`} FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::json[]) AS u(src, ext, c, pid, h, x)`,
+    [rows.map((r) => r.source), rows.map((r) => r.externalId), rows.map((r) => r.customerId), rows.map((r) => r.purchaseId), rows.map((r) => r.hash),
+      anyExtras ? rows.map((r) => JSON.stringify(r.extras)) : []],
   );
 }

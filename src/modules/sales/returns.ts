@@ -5,7 +5,7 @@ import { text } from '../../lib/validation.ts';
 import { inStoreScope, recordAudit, type Actor } from '../staff/index.ts';
 import { notifyPurchasesRecorded } from './events.ts';
 import { fenAmount, MAX_LINES, priceReturn } from './basket.ts';
-import { requestHash, storeAnswers, type PurchaseAnswer } from './purchases.ts';
+import { answerOf, requestHash, storedPurchaseAnswers, storeKeys, type PurchaseAnswer } from './purchases.ts';
 import { purchaseInput } from './basket.ts';
 
 export const RETURN_WINDOW_SETTING = 'sales.returnWindowDays';
@@ -57,12 +57,14 @@ export async function recordReturn(db: Db, actor: Actor, ref: OriginalRef, raw: 
   const input = returnInput.parse(raw);
   const hash = requestHash({ ref, ...input });
   return db.tx(async (tx) => {
-    const prior = await tx.query('SELECT request_hash, answer FROM purchase_keys WHERE source = $1 AND external_id = $2', [input.source, input.externalId]);
-    const replay = () => {
-      if (prior.rows[0].request_hash !== hash) throw keyReused();
-      return { status: 'replayed' as const, purchase: prior.rows[0].answer as PurchaseAnswer };
+    const priorKey = () => tx.query('SELECT request_hash, customer_id, purchase_id, extras FROM purchase_keys WHERE source = $1 AND external_id = $2', [input.source, input.externalId]);
+    const replay = async (k: any) => {
+      if (k.request_hash !== hash) throw keyReused();
+      const answers = await storedPurchaseAnswers(tx, [{ customerId: k.customer_id, purchaseId: k.purchase_id, extras: k.extras }]);
+      return { status: 'replayed' as const, purchase: answers.get(k.purchase_id)! };
     };
-    if (prior.rows[0]) return replay();
+    const prior = (await priorKey()).rows[0];
+    if (prior) return replay(prior);
     const o = (
       'id' in ref
         ? await tx.query(`SELECT * FROM purchases WHERE id = $1 FOR UPDATE`, [ref.id])
@@ -131,9 +133,9 @@ export async function recordReturn(db: Db, actor: Actor, ref: OriginalRef, raw: 
       [o.customer_id, o.id, storeId, o.channel, input.source, input.externalId, returnedAt.toISOString(), totalFen, -priced.refundFen, itemCount],
     );
     if (!ins.rows[0]) {
-      prior.rows = (await tx.query('SELECT request_hash, answer FROM purchase_keys WHERE source = $1 AND external_id = $2', [input.source, input.externalId])).rows;
-      if (!prior.rows[0]) throw keyReused();
-      return replay();
+      const k = (await priorKey()).rows[0];
+      if (!k) throw keyReused();
+      return replay(k);
     }
     const id = ins.rows[0].id as number;
     await tx.query(
@@ -146,12 +148,11 @@ export async function recordReturn(db: Db, actor: Actor, ref: OriginalRef, raw: 
       customerId: o.customer_id, purchaseId: id, kind: 'return', originalPurchaseId: o.id, storeId, channel: o.channel, purchasedAt: returnedAt,
       totalFen, paidFen: -priced.refundFen, lines: returnLines,
     }]);
-    const answer: PurchaseAnswer = {
+    const answer: PurchaseAnswer = answerOf({
       id, kind: 'return', originalPurchaseId: o.id, customerId: o.customer_id, storeId, channel: o.channel, source: input.source, externalId: input.externalId,
-      purchasedAt: returnedAt.toISOString(), totalFen, discountFen: 0, paidFen: -priced.refundFen, itemCount, lines: returnLines,
-      refundFen: priced.refundFen, ...extras.get(id),
-    };
-    await storeAnswers(tx, [{ source: input.source, externalId: input.externalId, customerId: o.customer_id, hash, answer }]);
+      purchasedAt: returnedAt, totalFen, discountFen: 0, paidFen: -priced.refundFen, itemCount,
+    }, returnLines, extras.get(id));
+    await storeKeys(tx, [{ source: input.source, externalId: input.externalId, customerId: o.customer_id, purchaseId: id, hash, extras: extras.get(id) ?? {} }]);
     await recordAudit(tx, actor, { action: 'return', entity: 'purchase', entityId: o.id, customerId: o.customer_id, details: { returnId: id, refundFen: priced.refundFen, reason: input.reason ?? null } });
     return { status: 'created', purchase: answer };
   });
