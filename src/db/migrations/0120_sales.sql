@@ -23,5 +23,5 @@ CREATE TABLE sales_targets (
 );
 CREATE INDEX sales_targets_month_idx ON sales_targets (month);
 
-CREATE INDEX products_name_idx ON products (lower(name) text_pattern_ops);
+CREATE INDEX products_sku_prefix_idx ON products (sku text_pattern_ops);
 CREATE INDEX products_brand_idx ON products (brand);

@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, TEST_DB_KIND, type TestApp } from '../../../test/support.ts';
-import { onPurchasesRecorded } from './index.ts';
+import { bookPurchases, onPurchasesRecorded } from './index.ts';
+import { SYSTEM_ACTOR } from '../staff/index.ts';
 
 let t: TestApp;
 let admin: string;
@@ -12,6 +13,7 @@ const ids: Record<string, number> = {};
 // A stand-in for loyalty: proves listener results are merged into the answer and replayed as first recorded.
 let listenerCalls = 0;
 onPurchasesRecorded('loyalty', async (_tx, purchases) => {
+  if (purchases.some((p) => p.paidFen === 666)) throw new Error('listener failed');
   listenerCalls++;
   return new Map(purchases.map((p) => [p.purchaseId, { pointsEarned: Math.trunc(p.paidFen / 100), call: listenerCalls }]));
 });
@@ -251,4 +253,23 @@ test('purchases list filters by customer, channel and kind and pages without gap
 
 test('a concurrent-duplicate test runs on the database the pass is for', () => {
   assert.ok(TEST_DB_KIND === 'pglite' || TEST_DB_KIND === 'postgres');
+});
+
+test('another module books raw rows through bookPurchases and gets per-row results under its own path', async () => {
+  const rows: unknown[] = [sale({ source: 'import' }), { ...sale({ source: 'import' }), quantity: 'x' }];
+  const results = await bookPurchases(t.db, SYSTEM_ACTOR, rows, { pathPrefix: 'rows' });
+  assert.equal(results[0]!.status, 'created');
+  assert.equal(results[1]!.status, 'rejected');
+  assert.equal(results[1]!.status === 'rejected' && results[1]!.error.fields![0]!.path, 'rows.1.quantity');
+});
+
+test('a listener that fails rolls back the whole batch, and the retry books it', async () => {
+  const bad = sale({ lines: [{ sku: 'TEA-003', quantity: 1, unitPriceFen: 666 }] });
+  const good = sale();
+  const before = await count();
+  const r = await post('/api/purchases/bulk', { purchases: [good, bad] });
+  assert.equal(r.statusCode, 500);
+  assert.equal(await count(), before);
+  const retry = await post('/api/purchases/bulk', { purchases: [good] });
+  assert.equal(retry.json().created, 1);
 });

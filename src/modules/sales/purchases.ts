@@ -223,8 +223,8 @@ interface BatchLookup {
 }
 
 /**
- * Everything a batch needs to know in one round trip: keys already booked, customers (by id — a merged one
- * resolves to the customer it was merged into —, active mobile or card number), stores and products.
+ * Everything a batch needs to know in one round trip: keys already booked, customers (by id or card number —
+ * a merged one resolves to the customer it was merged into — or by an active customer's mobile), stores and products.
  */
 async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
   const ids = new Set<number>(), mobiles = new Set<string>(), cards = new Set<string>(), storeIds = new Set<number>(), storeCodes = new Set<string>(), skus = new Set<string>();
@@ -241,7 +241,7 @@ async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
        SELECT id AS asked, id, status, merged_into, mobile, card_no, 0 AS depth
          FROM customers WHERE id = ANY($3::bigint[]) OR (mobile = ANY($4::text[]) AND status = 'active') OR card_no = ANY($5::text[])
        UNION ALL
-       SELECT f.asked, c.id, c.status, c.merged_into, f.mobile, f.card_no, f.depth + 1
+       SELECT f.asked, c.id, c.status, c.merged_into, NULL::text, f.card_no, f.depth + 1
          FROM found f JOIN customers c ON c.id = f.merged_into WHERE f.status = 'merged' AND f.depth < 10)
      SELECT 'k' AS t, k.source AS a, k.external_id AS b, k.request_hash AS h, k.customer_id AS n, k.purchase_id AS m, k.extras AS x
        FROM unnest($1::text[], $2::text[]) AS u(source, external_id) JOIN purchase_keys k ON k.source = u.source AND k.external_id = u.external_id
