@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
-import { HomeOutlined, ShoppingOutlined } from '@ant-design/icons';
+import { HomeOutlined, ClusterOutlined, ShoppingOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
 import { ProductsPage } from './sales/ProductsPage.tsx';
 import { PurchasesPage } from './sales/PurchasesPage.tsx';
 import { TargetsPage } from './sales/TargetsPage.tsx';
+import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -26,4 +27,6 @@ export const NAV: NavPage[] = [
   { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', icon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
   { path: '/sales/products', label: 'nav.products', group: 'nav.sales', icon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },
   { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', icon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
+  { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
+  { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
 ];
