@@ -192,6 +192,7 @@ export function ApiKeysPage() {
         closable={false}
         maskClosable={false}
         keyboard={false}
+        destroyOnHidden
         footer={
           <Button type="primary" onClick={() => setShownKey(null)} data-testid="apikey-key-close">{t('admin.apikeys.keyClose')}</Button>
         }
@@ -200,7 +201,7 @@ export function ApiKeysPage() {
         <Alert type="warning" showIcon title={t('admin.apikeys.keyWarning')} style={{ marginBottom: 16 }} data-testid="apikey-key-warning" />
         <Typography.Paragraph strong>{shownKey?.name}</Typography.Paragraph>
         <Space.Compact style={{ width: '100%' }}>
-          <Input readOnly value={shownKey?.key} style={{ fontFamily: 'monospace' }} data-testid="apikey-key" onFocus={(e) => e.target.select()} />
+          <Input readOnly value={shownKey?.key ?? ''} style={{ fontFamily: 'monospace' }} data-testid="apikey-key" onFocus={(e) => e.target.select()} />
           <Button
             icon={<CopyOutlined />}
             data-testid="apikey-copy"
