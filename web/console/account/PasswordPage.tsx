@@ -83,7 +83,7 @@ export function PasswordPage() {
   const { t } = useT();
   return (
     <>
-      <Typography.Title level={3} data-testid="page-title">{t('account.password.title')}</Typography.Title>
+      <Typography.Title level={3} style={{ marginTop: 0 }} data-testid="page-title">{t('account.password.title')}</Typography.Title>
       <Card>
         <PasswordForm forced={false} />
       </Card>

@@ -117,10 +117,10 @@ export function ApiKeysPage() {
         dataSource={list.data?.items}
         data-testid="apikeys-table"
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
-        scroll={{ x: 1000 }}
+        scroll={{ x: 'max-content' }}
         columns={[
           { title: t('admin.apikeys.name'), dataIndex: 'name', render: (v: string, r) => <span data-testid={`apikey-row-${r.prefix}`}>{v}</span> },
-          { title: t('admin.apikeys.prefix'), dataIndex: 'prefix', render: (v: string) => <Typography.Text code>pk_{v}_…</Typography.Text> },
+          { title: t('admin.apikeys.prefix'), dataIndex: 'prefix', render: (v: string) => <Typography.Text code style={{ whiteSpace: 'nowrap' }}>pk_{v}_…</Typography.Text> },
           {
             title: t('admin.apikeys.scopes'),
             dataIndex: 'scopes',

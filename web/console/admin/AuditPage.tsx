@@ -98,7 +98,7 @@ export function AuditPage() {
 
   return (
     <>
-      <Typography.Title level={3} data-testid="page-title">{t('admin.audit.title')}</Typography.Title>
+      <Typography.Title level={3} style={{ marginTop: 0 }} data-testid="page-title">{t('admin.audit.title')}</Typography.Title>
       <Form
         form={form}
         layout="inline"

@@ -115,7 +115,7 @@ export function StaffPage() {
         dataSource={list.data?.items}
         data-testid="staff-table"
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
-        scroll={{ x: 1000 }}
+        scroll={{ x: 'max-content' }}
         columns={[
           { title: t('admin.staff.username'), dataIndex: 'username', render: (v: string, r) => <span data-testid={`staff-row-${v}`}>{v}{r.mustChangePassword && <Tag color="orange" style={{ marginLeft: 8 }}>{t('admin.staff.mustChange')}</Tag>}</span> },
           { title: t('admin.staff.displayName'), dataIndex: 'displayName' },
@@ -167,7 +167,7 @@ export function StaffPage() {
               <Form.Item name="role" label={t('admin.staff.role')} rules={[required]}>
                 <Select options={roleOptions} data-testid="staff-role" disabled={dialog?.kind === 'edit' && dialog.row.id === me?.staff?.id} />
               </Form.Item>
-              <Form.Item name="storeIds" label={t('admin.staff.stores')} extra={t('admin.staff.storesHint')} dependencies={['role']} rules={[storeRule]}>
+              <Form.Item name="storeIds" label={t('admin.staff.stores')} extra={t('admin.staff.storesHint')} dependencies={['role']} rules={[storeRule]} required={role === 'store_staff'}>
                 <StoreSelect stores={stores} data-testid="staff-stores" />
               </Form.Item>
             </>

@@ -90,7 +90,7 @@ export function StoresPage() {
         dataSource={shown}
         data-testid="stores-table"
         pagination={{ pageSize: 50, hideOnSinglePage: true, showSizeChanger: false }}
-        scroll={{ x: 1000 }}
+        scroll={{ x: 'max-content' }}
         columns={[
           { title: t('admin.stores.code'), dataIndex: 'code', render: (v: string) => <span data-testid={`store-row-${v}`}>{v}</span> },
           { title: t('admin.stores.name'), dataIndex: 'name' },

@@ -43,7 +43,7 @@ export function HomePage() {
   );
   return (
     <>
-      <Typography.Title level={3} data-testid="page-title">{t('home.title')}</Typography.Title>
+      <Typography.Title level={3} style={{ marginTop: 0 }} data-testid="page-title">{t('home.title')}</Typography.Title>
       {error && <Alert type="error" showIcon title={t('common.loadFailed', { message: error.message })} style={{ marginBottom: 16 }} />}
       <Row gutter={[16, 16]}>
         {stat('home.customers', f?.customers, 'home-customers')}

@@ -31,7 +31,7 @@ export function Layout() {
     }
     return out;
   }, [visible, t]);
-  const selected = visible.map((p) => p.path).filter((p) => p === '/' ? location.pathname === '/' : location.pathname.startsWith(p)).sort((a, b) => b.length - a.length)[0] ?? '/';
+  const selected = visible.map((p) => p.path).filter((p) => p === '/' ? location.pathname === '/' : location.pathname.startsWith(p)).sort((a, b) => b.length - a.length)[0] ?? '';
   const openGroup = visible.find((p) => p.path === selected)?.group;
   return (
     <AntLayout style={{ minHeight: '100vh' }}>
