@@ -5,11 +5,14 @@ import { browserSkip, expect, login, screenshot, startBrowserApp, type BrowserAp
 
 const skip = browserSkip();
 let b: BrowserApp;
+let first: { username: string; password: string };
 const ROOT_PASSWORD = 'Root-pass-2026';
 
 before(async () => {
   if (skip) return;
   b = await startBrowserApp();
+  // With no password given, the first admin gets a one-time password that must be changed at first login.
+  first = (await ensureFirstAdmin(b.db, undefined))!;
   await b.addStaff('root', 'admin', ROOT_PASSWORD);
 });
 after(async () => {
@@ -17,18 +20,14 @@ after(async () => {
 });
 
 test('the first admin must set a new password, then sees the home page with real counts', { skip }, async () => {
-  // With no password given, the first admin gets a one-time password that must be changed at first login.
-  await b.db.query('DELETE FROM staff_accounts');
-  const first = await ensureFirstAdmin(b.db, undefined);
-  await b.addStaff('root', 'admin', ROOT_PASSWORD);
   await b.db.query(`INSERT INTO stores (code, name, city, region) VALUES ('SH001', '上海南京西路店', '上海', '华东')`);
   const page = await b.newPage();
-  await login(page, first!.username, first!.password);
+  await login(page, first.username, first.password);
   await expect(page.getByTestId('forced-password')).toBeVisible();
   assert.equal(await page.getByTestId('nav').count(), 0, 'nothing else is shown before the password is changed');
   await screenshot(page, 'forced-password-zh');
 
-  await page.getByTestId('password-current').fill(first!.password);
+  await page.getByTestId('password-current').fill(first.password);
   await page.getByTestId('password-new').fill('short1');
   await page.getByTestId('password-confirm').fill('short1');
   await page.getByTestId('password-submit').click();
@@ -66,11 +65,21 @@ test('switching language turns the menu and title from Chinese to English and ba
 });
 
 test('an admin creates a store-staff account and an API key, and the audit log lists both', { skip }, async () => {
-  const store = await b.db.query(`INSERT INTO stores (code, name, city) VALUES ('BJ001', '北京三里屯店', '北京') RETURNING id`);
-  assert.ok(store.rows[0].id);
+  await b.db.query(`INSERT INTO stores (code, name) VALUES ('GZ001', '广州天河店')`);
   const page = await b.newPage();
   await login(page, 'root', ROOT_PASSWORD);
   await expect(page.getByTestId('nav')).toBeVisible();
+
+  await page.goto('/admin/stores');
+  await page.getByTestId('store-create').click();
+  await page.getByTestId('store-code').fill('GZ001');
+  await page.getByTestId('store-name').fill('北京三里屯店');
+  await page.getByTestId('store-city').fill('北京');
+  await page.getByTestId('store-submit').click();
+  await expect(page.getByTestId('store-form').getByText('该门店编码已存在')).toBeVisible();
+  await page.getByTestId('store-code').fill('BJ001');
+  await page.getByTestId('store-submit').click();
+  await expect(page.getByTestId('store-row-BJ001')).toBeVisible();
 
   await page.goto('/admin/staff');
   await expect(page.getByTestId('staff-row-root')).toBeVisible();
@@ -109,11 +118,44 @@ test('an admin creates a store-staff account and an API key, and the audit log l
   await expect(page.getByTestId(`apikey-row-${key.slice(3, 15)}`)).toBeVisible();
   await page.getByTestId('apikey-key').waitFor({ state: 'detached' });
   assert.ok(!(await page.content()).includes(key), 'the key is not shown again');
+  await page.getByTestId(`apikey-revoke-${key.slice(3, 15)}`).click();
+  await page.getByTestId('apikey-revoke-confirm').click();
+  await expect(page.locator('tr', { has: page.getByTestId(`apikey-row-${key.slice(3, 15)}`) }).getByText('已吊销')).toBeVisible();
 
   await page.goto('/admin/audit');
   await expect(page.getByTestId('audit-row-staff-create')).toBeVisible();
   await expect(page.getByTestId('audit-row-api_key-create')).toBeVisible();
+  await expect(page.getByTestId('audit-row-api_key-revoke')).toBeVisible();
+  await expect(page.getByTestId('audit-row-store-create')).toBeVisible();
   await page.locator('tr', { has: page.getByTestId('audit-row-api_key-create') }).locator('.ant-table-row-expand-icon').click();
   await expect(page.getByText('"POS 收银系统"')).toBeVisible();
   await screenshot(page, 'audit-zh');
+});
+
+test('the audit log pages newest first with "load more" and filters by entity', { skip }, async () => {
+  await b.db.query(
+    `INSERT INTO audit_log (actor_kind, actor_name, action, entity, entity_id, details)
+     SELECT 'system', 'system', 'recalculate', 'segment', g::text, jsonb_build_object('n', g) FROM generate_series(1, 70) g`,
+  );
+  const page = await b.newPage({ locale: 'en-US' });
+  await login(page, 'root', ROOT_PASSWORD);
+  await page.getByTestId('nav').waitFor();
+  await page.goto('/admin/audit');
+  const rows = page.locator('[data-testid=audit-table] tr.ant-table-row');
+  await expect(page.getByTestId('audit-load-more')).toBeVisible();
+  assert.equal(await rows.count(), 50);
+
+  await page.getByTestId('audit-load-more').click();
+  await expect(page.getByTestId('audit-end')).toBeVisible();
+  assert.ok((await rows.count()) > 70);
+
+  await page.getByTestId('audit-entity').locator('input').fill('segment');
+  await page.getByTestId('audit-search').click();
+  await expect(page.getByTestId('audit-load-more')).toBeVisible();
+  await page.getByTestId('audit-load-more').click();
+  await expect(page.getByTestId('audit-end')).toBeVisible();
+  assert.equal(await rows.count(), 70);
+  assert.equal(await rows.nth(0).locator('td').nth(5).textContent(), '70', 'newest first');
+  assert.equal(await rows.nth(69).locator('td').nth(5).textContent(), '1');
+  await screenshot(page, 'audit-en');
 });
