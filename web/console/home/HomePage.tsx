@@ -1,8 +1,12 @@
+import { lazy, Suspense } from 'react';
 import { Alert, Card, Col, Row, Statistic, Typography } from 'antd';
 import { yuan } from '../api.ts';
 import { defineMessages, useT } from '../i18n.tsx';
 import { useApi } from '../shell/useApi.ts';
-import { SalesChart, type DailySales } from './SalesChart.tsx';
+import type { DailySales } from './SalesChart.tsx';
+
+// ECharts is large: load it after the figures, in its own chunk.
+const SalesChart = lazy(() => import('./SalesChart.tsx').then((m) => ({ default: m.SalesChart })));
 
 defineMessages({
   'home.title': { zh: '概览', en: 'Overview' },
@@ -56,7 +60,9 @@ export function HomePage() {
         {stat('home.staff', f?.staff, 'home-staff')}
       </Row>
       <Card title={t('home.daily')} style={{ marginTop: 16 }}>
-        <SalesChart daily={f?.daily ?? []} labels={{ sales: t('home.dailySales'), purchases: t('home.dailyPurchases') }} />
+        <Suspense fallback={<div style={{ height: 320 }} />}>
+          <SalesChart daily={f?.daily ?? []} labels={{ sales: t('home.dailySales'), purchases: t('home.dailyPurchases') }} />
+        </Suspense>
       </Card>
     </>
   );
