@@ -4,6 +4,8 @@ import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { App as AntApp, ConfigProvider, Result, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
 import { LangContext, initialLang, translate, type Lang } from './i18n.tsx';
 import { get, setApiLang, setOnUnauthenticated } from './api.ts';
 import { SessionContext, type Me } from './shell/session.tsx';
@@ -20,6 +22,7 @@ function Root() {
     setLangState(l);
   };
   setApiLang(lang);
+  dayjs.locale(lang === 'zh' ? 'zh-cn' : 'en');
   useEffect(() => {
     document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     document.title = translate(lang, 'app.name');

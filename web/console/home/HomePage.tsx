@@ -41,7 +41,7 @@ export function HomePage() {
   const stat = (key: string, value: number | string | undefined, testId: string) => (
     <Col xs={24} sm={12} lg={6}>
       <Card>
-        <Statistic title={t(key)} value={value ?? '—'} loading={!f} valueRender={(n) => <span data-testid={testId}>{n}</span>} />
+        <Statistic title={t(key)} value={value ?? '—'} loading={!f && !error} valueRender={(n) => <span data-testid={testId}>{n}</span>} />
       </Card>
     </Col>
   );
