@@ -14,6 +14,7 @@ defineMessages({
     zh: '首次登录或密码被重置后，需要先设置自己的新密码才能继续使用。',
     en: 'Before you continue, please replace the password you were given with one of your own.',
   },
+  'account.password.username': { zh: '用户名：', en: 'Username: ' },
   'account.password.current': { zh: '当前密码', en: 'Current password' },
   'account.password.new': { zh: '新密码', en: 'New password' },
   'account.password.confirm': { zh: '确认新密码', en: 'Confirm new password' },
@@ -104,7 +105,7 @@ export function ForcedPasswordPage() {
       >
         <Typography.Paragraph type="secondary">{t('account.password.forcedHint')}</Typography.Paragraph>
         <Typography.Paragraph>
-          {t('login.username')}: <Typography.Text strong>{me?.staff?.username}</Typography.Text>
+          {t('account.password.username')}<Typography.Text strong>{me?.staff?.username}</Typography.Text>
         </Typography.Paragraph>
         <PasswordForm forced />
         <Button type="link" block style={{ marginTop: 8 }} onClick={logout} data-testid="forced-logout">

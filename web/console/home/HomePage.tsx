@@ -3,7 +3,7 @@ import { Alert, Card, Col, Row, Statistic, Typography } from 'antd';
 import { yuan } from '../api.ts';
 import { defineMessages, useT } from '../i18n.tsx';
 import { useApi } from '../shell/useApi.ts';
-import type { DailySales } from './SalesChart.tsx';
+import type { DailySales } from './days.ts';
 
 // ECharts is large: load it after the figures, in its own chunk.
 const SalesChart = lazy(() => import('./SalesChart.tsx').then((m) => ({ default: m.SalesChart })));
