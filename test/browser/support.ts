@@ -67,7 +67,7 @@ export async function startBrowserApp(): Promise<BrowserApp> {
     browser,
     async newPage(opts = {}) {
       const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: opts.locale ?? 'zh-CN', baseURL: url });
-      context.setDefaultTimeout(15_000);
+      context.setDefaultTimeout(30_000); // generous: the box running the tests may be busy
       contexts.push(context);
       return context.newPage();
     },
@@ -102,7 +102,7 @@ export async function screenshot(page: Page, name: string) {
 }
 
 /** The few waiting assertions the browser tests need (playwright-core has no `expect`). */
-export function expect(locator: Locator, timeout = 15_000) {
+export function expect(locator: Locator, timeout = 30_000) {
   return {
     toBeVisible: () => locator.first().waitFor({ state: 'visible', timeout }),
     async toHaveText(text: string) {
