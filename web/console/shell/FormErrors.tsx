@@ -9,21 +9,22 @@ import { ApiError } from '../api.ts';
  */
 export function applyFormErrors(form: FormInstance, err: unknown, opts: { alias?: Record<string, string>; codes?: Record<string, string> } = {}): string | null {
   if (!(err instanceof ApiError)) return err instanceof Error ? err.message : String(err);
-  const known = new Set(Object.keys(form.getFieldsValue(true) ?? {}));
+  // Only the fields on screen: an error put on a field that is not rendered would be lost.
+  const known = new Set(Object.keys(form.getFieldsValue() ?? {}));
   const byField = new Map<string, string[]>();
   let unplaced = false;
   for (const f of err.fields ?? []) {
     const path = f.path.replace(/^(querystring|params)\./, '');
     const top = path.split('.')[0]!;
     const name = opts.alias?.[path] ?? opts.alias?.[top] ?? top;
-    if (!known.has(name) && !form.getFieldInstance(name)) {
+    if (!known.has(name)) {
       unplaced = true;
       continue;
     }
     byField.set(name, [...(byField.get(name) ?? []), f.message]);
   }
   const codeField = opts.codes?.[err.code];
-  if (codeField) byField.set(codeField, [...(byField.get(codeField) ?? []), err.message]);
+  if (codeField && known.has(codeField)) byField.set(codeField, [...(byField.get(codeField) ?? []), err.message]);
   form.setFields([...byField].map(([name, errors]) => ({ name, errors })));
   if (byField.size && !unplaced) return null;
   return err.message;
