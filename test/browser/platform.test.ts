@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ensureFirstAdmin } from '../../src/modules/staff/index.ts';
-import { browserSkip, expect, login, screenshot, startBrowserApp, type BrowserApp } from './support.ts';
+import { browserSkip, clickWhenReady, expect, login, screenshot, startBrowserApp, type BrowserApp } from './support.ts';
 
 const skip = browserSkip();
 let b: BrowserApp;
@@ -19,7 +19,9 @@ after(async () => {
   if (b) await b.close();
 });
 
-test('the first admin must set a new password, then sees the home page with real counts', { skip }, async () => {
+const browserTest = (name: string, fn: () => Promise<void>) => test(name, { skip }, () => b.run(name, fn));
+
+browserTest('the first admin must set a new password, then sees the home page with real counts', async () => {
   await b.db.query(`INSERT INTO stores (code, name, city, region) VALUES ('SH001', '上海南京西路店', '上海', '华东')`);
   const page = await b.newPage();
   await login(page, first.username, first.password);
@@ -30,18 +32,18 @@ test('the first admin must set a new password, then sees the home page with real
   await page.getByTestId('password-current').fill(first.password);
   await page.getByTestId('password-new').fill('short1');
   await page.getByTestId('password-confirm').fill('short1');
-  await page.getByTestId('password-submit').click();
+  await clickWhenReady(page, 'password-submit');
   await expect(page.getByText('至少需要 10 个字符')).toBeVisible();
 
   await page.getByTestId('password-new').fill('Better-pass-2026');
   await page.getByTestId('password-confirm').fill('Better-pass-2026');
-  await page.getByTestId('password-submit').click();
+  await clickWhenReady(page, 'password-submit');
   await expect(page.getByTestId('home-stores')).toHaveText('1');
   await expect(page.getByTestId('nav')).toBeVisible();
   await screenshot(page, 'home-zh');
 });
 
-test('switching language turns the menu and title from Chinese to English and back, and survives a reload', { skip }, async () => {
+browserTest('switching language turns the menu and title from Chinese to English and back, and survives a reload', async () => {
   const page = await b.newPage({ locale: 'zh-CN' });
   await login(page, 'root', ROOT_PASSWORD);
   const nav = page.getByTestId('nav');
@@ -64,7 +66,7 @@ test('switching language turns the menu and title from Chinese to English and ba
   assert.equal(await page.title(), 'Patron 客户关系管理');
 });
 
-test('an admin creates a store-staff account and an API key, and the audit log lists both', { skip }, async () => {
+browserTest('an admin creates a store-staff account and an API key, and the audit log lists both', async () => {
   await b.db.query(`INSERT INTO stores (code, name) VALUES ('GZ001', '广州天河店')`);
   const page = await b.newPage();
   await login(page, 'root', ROOT_PASSWORD);
@@ -75,10 +77,10 @@ test('an admin creates a store-staff account and an API key, and the audit log l
   await page.getByTestId('store-code').fill('GZ001');
   await page.getByTestId('store-name').fill('北京三里屯店');
   await page.getByTestId('store-city').fill('北京');
-  await page.getByTestId('store-submit').click();
+  await clickWhenReady(page, 'store-submit');
   await expect(page.getByTestId('store-form').getByText('该门店编码已存在')).toBeVisible();
   await page.getByTestId('store-code').fill('BJ001');
-  await page.getByTestId('store-submit').click();
+  await clickWhenReady(page, 'store-submit');
   await expect(page.getByTestId('store-row-BJ001')).toBeVisible();
 
   await page.goto('/admin/staff');
@@ -87,18 +89,18 @@ test('an admin creates a store-staff account and an API key, and the audit log l
   await page.getByTestId('staff-username').fill('root');
   await page.getByTestId('staff-display-name').fill('张伟');
   await page.getByTestId('staff-password').fill('Welcome-2026');
-  await page.getByTestId('staff-submit').click();
+  await clickWhenReady(page, 'staff-submit');
   await expect(page.getByText('门店员工至少需要一个门店')).toBeVisible();
 
   await page.getByTestId('staff-stores').click();
   await page.locator('.ant-select-item-option').filter({ hasText: '北京三里屯店' }).click();
   await page.keyboard.press('Escape');
-  await page.getByTestId('staff-submit').click();
+  await clickWhenReady(page, 'staff-submit');
   await expect(page.getByTestId('staff-form').getByText('该用户名已被使用')).toBeVisible();
   await screenshot(page, 'staff-create-error-zh');
 
   await page.getByTestId('staff-username').fill('zhang.wei');
-  await page.getByTestId('staff-submit').click();
+  await clickWhenReady(page, 'staff-submit');
   await expect(page.getByTestId('staff-row-zhang.wei')).toBeVisible();
   const row = page.locator('tr', { has: page.getByTestId('staff-row-zhang.wei') });
   await expect(row.getByText('门店员工')).toBeVisible();
@@ -109,7 +111,7 @@ test('an admin creates a store-staff account and an API key, and the audit log l
   await page.getByTestId('apikey-create').click();
   await page.getByTestId('apikey-name').fill('POS 收银系统');
   await page.getByTestId('apikey-scope-customers.read').click();
-  await page.getByTestId('apikey-submit').click();
+  await clickWhenReady(page, 'apikey-submit');
   const key = await page.getByTestId('apikey-key').inputValue();
   assert.match(key, /^pk_[0-9a-f]{12}_/);
   await expect(page.getByTestId('apikey-key-warning')).toBeVisible();
@@ -132,7 +134,7 @@ test('an admin creates a store-staff account and an API key, and the audit log l
   await screenshot(page, 'audit-zh');
 });
 
-test('the audit log pages newest first with "load more" and filters by entity', { skip }, async () => {
+browserTest('the audit log pages newest first with "load more" and filters by entity', async () => {
   await b.db.query(
     `INSERT INTO audit_log (actor_kind, actor_name, action, entity, entity_id, details)
      SELECT 'system', 'system', 'recalculate', 'segment', g::text, jsonb_build_object('n', g) FROM generate_series(1, 70) g`,

@@ -2,7 +2,8 @@
  * Browser tests: the real app on 127.0.0.1 (random port, fresh database, the built console from dist/web)
  * driven by headless Chromium through playwright-core. One browser per test file.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -39,6 +40,8 @@ export interface BrowserApp {
   newPage(opts?: { locale?: string }): Promise<Page>;
   /** Inserts an active staff account with a known password that need not be changed. */
   addStaff(username: string, role: Role, password: string, storeIds?: number[]): Promise<void>;
+  /** Runs a test body; when it fails, saves a screenshot of every open page (PATRON_SCREENSHOTS or the temp folder) and says where. */
+  run(name: string, fn: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,20 @@ export async function startBrowserApp(): Promise<BrowserApp> {
         `INSERT INTO staff_accounts (username, display_name, role, store_ids, password_hash) VALUES ($1, $1, $2, $3, $4)`,
         [username, role, storeIds, await hashPassword(password)],
       );
+    },
+    async run(name, fn) {
+      try {
+        await fn();
+      } catch (err) {
+        const dir = process.env.PATRON_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'patron-browser-'));
+        mkdirSync(dir, { recursive: true });
+        const pages = contexts.flatMap((c) => c.pages());
+        for (const [i, p] of pages.entries()) {
+          const path = join(dir, `failed-${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}-${i}.png`);
+          await p.screenshot({ path, fullPage: true }).then(() => console.log(`# screenshot of the failed page: ${path}`), () => undefined);
+        }
+        throw err;
+      }
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
@@ -116,4 +133,11 @@ export function expect(locator: Locator, timeout = 30_000) {
       throw new Error(`expected ${locator} to have text ${JSON.stringify(text)}, last saw ${JSON.stringify(last)}`);
     },
   };
+}
+
+/** Clicks an antd button once it is no longer busy (a loading button ignores clicks). */
+export async function clickWhenReady(page: Page, testId: string) {
+  const button = page.getByTestId(testId);
+  await page.locator(`[data-testid="${testId}"]:not(.ant-btn-loading)`).waitFor({ state: 'visible' });
+  await button.click();
 }
