@@ -28,20 +28,36 @@ export function registerTimelineSource(name: string, fn: TimelineSource): void {
 /** SQL for a timestamptz column as the timeline's `at` text, keeping microseconds so paging never skips a row. */
 export const timelineAt = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+const newestFirst = (a: TimelineEvent, b: TimelineEvent) =>
+  a.at < b.at ? 1 : a.at > b.at ? -1 : a.source.localeCompare(b.source) || b.id.localeCompare(a.id);
+
+/** One microsecond after an `at`, so a strict "before" cursor includes events at exactly that time. */
+function justAfter(at: string): string {
+  const ms = Date.parse(`${at.slice(0, 23)}Z`);
+  const us = Number(at.slice(23, 26) || '0') + 1;
+  const base = new Date(ms + Math.floor(us / 1000)).toISOString().slice(0, 23);
+  return `${base}${String(us % 1000).padStart(3, '0')}Z`;
+}
+
 /**
  * Merges every source by time. Each source is asked for `limit` events before the cursor; the page is the newest
- * `limit` of them plus any that share the last one's time (so the next page, strictly older, skips nothing).
+ * `limit` of them plus every event sharing the last one's time (fetched again where a source was cut there), so
+ * the next page, strictly older, skips nothing.
  */
 export async function customerTimeline(q: Queryable, customerId: number, before: string | null, limit: number) {
-  const all = await Promise.all([...sources].map(async ([, fn]) => fn(q, customerId, before, limit)));
-  const merged = all.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.source.localeCompare(b.source) || b.id.localeCompare(a.id)));
-  let page = merged.slice(0, limit);
-  if (merged.length > limit) {
-    const last = page[page.length - 1]!.at;
-    page = merged.filter((e, i) => i < limit || e.at === last);
-  }
+  const named = [...sources];
+  const all = await Promise.all(named.map(([, fn]) => fn(q, customerId, before, limit)));
+  const merged = all.flat().sort(newestFirst);
+  if (merged.length === 0) return { items: [], nextBefore: null };
+  const last = merged[Math.min(limit, merged.length) - 1]!.at;
+  const cut = named.filter((_, i) => all[i]!.length >= limit && all[i]![all[i]!.length - 1]!.at === last);
+  const extra = await Promise.all(cut.map(([, fn]) => fn(q, customerId, justAfter(last), 1000)));
+  const seen = new Set(merged.map((e) => `${e.source}:${e.id}`));
+  for (const e of extra.flat()) if (e.at === last && !seen.has(`${e.source}:${e.id}`)) merged.push(e);
+  merged.sort(newestFirst);
+  const page = merged.filter((e) => e.at >= last);
   const more = merged.length > page.length || all.some((events) => events.length >= limit);
-  return { items: page, nextBefore: more && page.length ? page[page.length - 1]!.at : null };
+  return { items: page, nextBefore: more ? last : null };
 }
 
 const purchasesSource: TimelineSource = async (q, customerId, before, limit) => {
