@@ -276,9 +276,16 @@ export async function updateCustomer(q: Queryable, actor: Actor, id: number, inp
 
 /** The full record, as stored (unmasked); callers mask per role and audit the read. */
 export async function loadCustomer(q: Queryable, id: number): Promise<Customer> {
-  const r = await q.query(`SELECT ${customerColumns} FROM customers WHERE id = $1`, [id]);
+  const r = await q.query(
+    `SELECT ${customerColumns},
+            (SELECT COALESCE(json_agg(json_build_object('id', k.id, 'name', k.name, 'title', k.title, 'mobile', k.mobile, 'email', k.email,
+                      'isPrimary', k.is_primary) ORDER BY k.is_primary DESC, k.id), '[]')
+               FROM customer_contacts k WHERE k.customer_id = customers.id) AS contacts
+       FROM customers WHERE id = $1`,
+    [id],
+  );
   if (!r.rows[0]) throw notFound('Customer', '客户');
-  return { ...r.rows[0], contacts: await loadContacts(q, id) } as Customer;
+  return r.rows[0] as Customer;
 }
 
 /** A staff member (or integration) opens the full record: masked per role, and the read is audited. */

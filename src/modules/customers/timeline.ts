@@ -40,23 +40,25 @@ function justAfter(at: string): string {
 }
 
 /**
- * Merges every source by time. Each source is asked for `limit` events before the cursor; the page is the newest
- * `limit` of them plus every event sharing the last one's time (fetched again where a source was cut there), so
- * the next page, strictly older, skips nothing.
+ * Merges every source by time. Each source is asked for `limit + 1` events before the cursor; the page is the
+ * newest `limit` of them plus every event sharing the last one's time (fetched again in the rare case a source was
+ * cut inside that instant), so the next page, strictly older than the last time shown, skips nothing.
  */
 export async function customerTimeline(q: Queryable, customerId: number, before: string | null, limit: number) {
   const named = [...sources];
-  const all = await Promise.all(named.map(([, fn]) => fn(q, customerId, before, limit)));
+  const all = await Promise.all(named.map(([, fn]) => fn(q, customerId, before, limit + 1)));
   const merged = all.flat().sort(newestFirst);
   if (merged.length === 0) return { items: [], nextBefore: null };
   const last = merged[Math.min(limit, merged.length) - 1]!.at;
-  const cut = named.filter((_, i) => all[i]!.length >= limit && all[i]![all[i]!.length - 1]!.at === last);
-  const extra = await Promise.all(cut.map(([, fn]) => fn(q, customerId, justAfter(last), 1000)));
-  const seen = new Set(merged.map((e) => `${e.source}:${e.id}`));
-  for (const e of extra.flat()) if (e.at === last && !seen.has(`${e.source}:${e.id}`)) merged.push(e);
-  merged.sort(newestFirst);
+  const cut = named.filter((_, i) => all[i]!.length > limit && all[i]![all[i]!.length - 1]!.at === last);
+  if (cut.length) {
+    const extra = await Promise.all(cut.map(([, fn]) => fn(q, customerId, justAfter(last), 1000)));
+    const seen = new Set(merged.map((e) => `${e.source}:${e.id}`));
+    for (const e of extra.flat()) if (e.at === last && !seen.has(`${e.source}:${e.id}`)) merged.push(e);
+    merged.sort(newestFirst);
+  }
   const page = merged.filter((e) => e.at >= last);
-  const more = merged.length > page.length || all.some((events) => events.length >= limit);
+  const more = merged.length > page.length || cut.length > 0;
   return { items: page, nextBefore: more ? last : null };
 }
 
