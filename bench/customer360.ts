@@ -45,6 +45,10 @@ async function seed(db: Db, customers: number, purchases: number): Promise<numbe
       [SURNAMES, GIVEN, CITIES, storeIds, from, to],
     ));
   }
+  if (target) {
+    await timed('ANALYZE', () => db.exec('ANALYZE'));
+    return target;
+  }
   const id = (await db.query(
     `INSERT INTO customers (name, mobile, email, birthday, city, card_no, preferred_store_id) VALUES ('周婷', '19900001111', 'zhou.ting@example.com', '1992-07-15', '上海', 'BENCH-360', $1) RETURNING id`,
     [storeIds[0]],

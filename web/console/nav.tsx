@@ -1,6 +1,9 @@
 import type { ReactNode } from 'react';
-import { HomeOutlined } from '@ant-design/icons';
+import { HomeOutlined, TeamOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { CustomersPage } from './customers/CustomersPage.tsx';
+import { AttributesPage } from './customers/AttributesPage.tsx';
+import { CustomerDetailPage } from './customers/detail/CustomerDetailPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -20,4 +23,7 @@ export interface NavPage {
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { path: '/customers', label: 'nav.customers', icon: <TeamOutlined />, element: <CustomersPage />, permission: 'customers.read', group: 'nav.customersGroup' },
+  { path: '/customers/attributes', label: 'nav.customerAttributes', icon: <TeamOutlined />, element: <AttributesPage />, permission: 'customers.configure', group: 'nav.customersGroup' },
+  { path: '/customers/:id', label: 'nav.customers', element: <CustomerDetailPage />, permission: 'customers.read', hidden: true },
 ];
