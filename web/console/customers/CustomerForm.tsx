@@ -25,7 +25,9 @@ export const SOURCES: [string, string][] = [['门店', 'store'], ['小程序', '
 /** Server field paths ('contacts.0.mobile') as antd form names (['contacts', 0, 'mobile']). */
 export function applyFieldErrors(form: any, e: unknown): boolean {
   if (!(e instanceof ApiError) || !e.fields?.length) return false;
-  form.setFields(e.fields.map((f) => ({ name: f.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), errors: [f.message] })));
+  const named = e.fields.map((f) => ({ name: f.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), errors: [f.message] }));
+  form.setFields(named);
+  form.scrollToField(named[0]!.name, { block: 'center' });
   return true;
 }
 

@@ -27,6 +27,11 @@ export function TimelineTab({ customerId, first }: { customerId: number; first: 
     const s = t(key);
     return s === key ? type : s;
   };
+  const fieldLabel = (f: string) => {
+    const key = `customers.field.${f.startsWith('attributes.') ? 'attributes' : f}`;
+    const s = t(key);
+    return s === key ? f : f.startsWith('attributes.') ? `${s}.${f.slice(11)}` : s;
+  };
   const describe = (e: any) => {
     const d = e.data;
     if (e.source === 'purchases') {
@@ -41,7 +46,7 @@ export function TimelineTab({ customerId, first }: { customerId: number; first: 
     if (e.source === 'profile') {
       return (
         <>
-          {d.details?.changed?.length ? <div>{t('customers.detail.changedFields', { fields: d.details.changed.join(', ') })}</div> : null}
+          {d.details?.changed?.length ? <div>{t('customers.detail.changedFields', { fields: d.details.changed.map(fieldLabel).join(', ') })}</div> : null}
           <Typography.Text type="secondary">{t('customers.detail.by', { name: d.actorName })}</Typography.Text>
         </>
       );
