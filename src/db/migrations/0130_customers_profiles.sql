@@ -38,7 +38,7 @@ CREATE FUNCTION customer_name_bigrams(n text) RETURNS text[]
 CREATE INDEX customers_name_lower_idx ON customers (lower(name) text_pattern_ops);
 CREATE INDEX customers_name_bigrams_idx ON customers USING gin (customer_name_bigrams(name));
 CREATE INDEX customers_mobile_prefix_idx ON customers (mobile text_pattern_ops) WHERE mobile IS NOT NULL AND status = 'active';
-CREATE INDEX customers_mobile_last4_idx ON customers (right(mobile, 4)) WHERE mobile IS NOT NULL AND status = 'active';
+CREATE INDEX customers_mobile_last4_idx ON customers (right(mobile, 4), id) WHERE mobile IS NOT NULL AND status = 'active';
 CREATE INDEX customers_card_no_prefix_idx ON customers (card_no text_pattern_ops) WHERE card_no IS NOT NULL;
 CREATE INDEX customers_email_prefix_idx ON customers (lower(email) text_pattern_ops) WHERE email IS NOT NULL;
 

@@ -37,18 +37,18 @@ export async function searchCustomers(q: Queryable, actor: Actor, raw: string, l
   const prefix = escapeLike(term) + '%';
   if (kind === 'digits') {
     if (term.length === 11) probe(0, 'mobile', 'mobile = $1', '', term);
-    if (term.length >= 3 && term.length < 11) probe(1, 'mobile', `mobile IS NOT NULL AND mobile LIKE $1`, 'mobile', prefix);
+    if (term.length >= 3 && term.length < 11) probe(1, 'mobile', `mobile IS NOT NULL AND mobile LIKE $1`, 'mobile USING ~<~', prefix);
     if (term.length === 4) probe(2, 'mobile_last4', 'mobile IS NOT NULL AND right(mobile, 4) = $1', 'id DESC', term);
-    probe(term.length >= 6 ? 0 : 3, 'card', 'card_no IS NOT NULL AND card_no LIKE $1', 'card_no', prefix);
+    probe(term.length >= 6 ? 0 : 3, 'card', 'card_no IS NOT NULL AND card_no LIKE $1', 'card_no USING ~<~', prefix);
   } else if (kind === 'email') {
-    probe(1, 'email', 'email IS NOT NULL AND lower(email) LIKE $1', 'lower(email)', prefix);
+    probe(1, 'email', 'email IS NOT NULL AND lower(email) LIKE $1', 'lower(email) USING ~<~', prefix);
   } else {
-    probe(0, 'card', 'card_no IS NOT NULL AND card_no LIKE $1', 'card_no', escapeLike(term.toUpperCase()) + '%');
-    probe(1, 'name', 'lower(name) LIKE $1', 'lower(name), id', escapeLike(term.toLowerCase()) + '%');
+    probe(0, 'card', 'card_no IS NOT NULL AND card_no LIKE $1', 'card_no USING ~<~', escapeLike(term.toUpperCase()) + '%');
+    probe(1, 'name', 'lower(name) LIKE $1', 'lower(name) USING ~<~', escapeLike(term.toLowerCase()) + '%');
     if ([...term].length >= 2) {
       probe(2, 'name_part', 'customer_name_bigrams(name) @> customer_name_bigrams($1) AND strpos(lower(name), lower($1)) > 0', '', term);
     }
-    if (/^[a-z0-9._+-]{3,}$/i.test(term)) probe(3, 'email', 'email IS NOT NULL AND lower(email) LIKE $1', 'lower(email)', escapeLike(term.toLowerCase()) + '%');
+    if (/^[a-z0-9._+-]{3,}$/i.test(term)) probe(3, 'email', 'email IS NOT NULL AND lower(email) LIKE $1', 'lower(email) USING ~<~', escapeLike(term.toLowerCase()) + '%');
   }
   const r = await q.query(parts.join(' UNION ALL '), params);
   const rows = r.rows.sort((a, b) => a.rank - b.rank);
