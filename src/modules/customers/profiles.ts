@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import type { Db, Queryable } from '../../db/client.ts';
 import { AppError, conflict, notFound, type BilingualFieldProblem } from '../../http/errors.ts';
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { can, recordAudit, type Actor } from '../staff/index.ts';
@@ -288,10 +288,22 @@ export async function loadCustomer(q: Queryable, id: number): Promise<Customer> 
   return r.rows[0] as Customer;
 }
 
+/**
+ * Logs that someone opened a customer's full record. The row commits without waiting for the disk flush
+ * (synchronous_commit off for this transaction only): a read changes no data, and a crash can lose at most the
+ * last fraction of a second of read entries, while the till's 360 page stops paying a WAL flush per view.
+ */
+export async function auditRead(db: Db, actor: Actor, id: number, via: string): Promise<void> {
+  await db.tx(async (tx) => {
+    await tx.query('SET LOCAL synchronous_commit = off');
+    await recordAudit(tx, actor, { action: 'read', entity: 'customer', entityId: id, customerId: id, details: { via } });
+  });
+}
+
 /** A staff member (or integration) opens the full record: masked per role, and the read is audited. */
-export async function readCustomer(q: Queryable, actor: Actor, id: number, via = 'profile'): Promise<Customer> {
-  const c = await loadCustomer(q, id);
-  await recordAudit(q, actor, { action: 'read', entity: 'customer', entityId: id, customerId: id, details: { via } });
+export async function readCustomer(db: Db, actor: Actor, id: number, via = 'profile'): Promise<Customer> {
+  const c = await loadCustomer(db, id);
+  await auditRead(db, actor, id, via);
   return maskCustomer(c, can(actor, 'customers.pii'));
 }
 

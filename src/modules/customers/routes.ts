@@ -8,14 +8,13 @@ import { runIdempotent } from '../../db/idempotency.ts';
 import { id, idParams, isoDate, limit, nonEmptyText, text } from '../../lib/validation.ts';
 import { can } from '../staff/index.ts';
 import { lookupCustomer, maskCard } from './lookup.ts';
-import { createCustomer, listCustomers, loadCustomer, maskCustomer, readCustomer, updateCustomer } from './profiles.ts';
+import { auditRead, createCustomer, listCustomers, loadCustomer, maskCustomer, readCustomer, updateCustomer } from './profiles.ts';
 import { searchCustomers } from './search.ts';
 import { consentHistory, consentState, recordConsents } from './consents.ts';
 import { customerTimeline } from './timeline.ts';
 import { keyFigures } from './overview.ts';
 import { createAttributeDefinition, listAttributeDefinitions, updateAttributeDefinition } from './attributes.ts';
 import { ATTRIBUTE_TYPES, CHANNELS, GENDERS, INCOME_BANDS, PREFERRED_CHANNELS } from './rules.ts';
-import { recordAudit } from '../staff/index.ts';
 
 /** Optional text a form may send empty: '' clears it (null). */
 const optText = (max: number) => text(max).transform((s) => (s === '' ? null : s)).nullable().optional();
@@ -119,7 +118,7 @@ export async function customerRoutes(app: FastifyInstance, { db }: AppContext) {
   r.get('/api/customers/:id', {
     schema: { tags: ['customers'], summary: 'The full customer record (masked per role; every read is audited)', params: idParams },
     preHandler: needs(db, 'customers.read'),
-  }, async (req) => db.tx((tx) => readCustomer(tx, req.actor!, req.params.id)));
+  }, async (req) => readCustomer(db, req.actor!, req.params.id));
 
   r.patch('/api/customers/:id', {
     schema: { tags: ['customers'], summary: 'Change a customer; send the version you loaded (409 STALE_VERSION if it changed)', params: idParams, body: patchBody },
@@ -141,7 +140,7 @@ export async function customerRoutes(app: FastifyInstance, { db }: AppContext) {
       consentState(db, customerId),
       consentHistory(db, customerId, { limit: 20 }),
       customerTimeline(db, customerId, null, 20),
-      recordAudit(db, actor, { action: 'read', entity: 'customer', entityId: customerId, customerId, details: { via: '360' } }),
+      auditRead(db, actor, customerId, '360'),
     ]);
     return { customer: maskCustomer(customer, can(actor, 'customers.pii')), consents: { current, history }, figures, timeline };
   });
