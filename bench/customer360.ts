@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- customer360 [--customers N] [--purchases N] [--duration S] [--fresh]`
+ * `npm run bench -- customer360 [--customers N] [--purchases N] [--duration S] [--connections N] [--fresh]`
  * Seeds (once) N customers set-based and one customer with 1,000 purchases, then hammers
  * GET /api/customers/:id/360 and GET /api/customers/search at 50 connections. Target: 360 p99 < 50 ms.
  */
@@ -93,6 +93,7 @@ export default async function (args: string[]) {
   const customers = arg(args, 'customers', 1_000_000);
   const purchases = arg(args, 'purchases', 1000);
   const duration = arg(args, 'duration', 10);
+  const connections = arg(args, 'connections', 50);
   const db = await benchDb({ fresh: args.includes('--fresh'), poolSize: 40 });
   const id = await seed(db, customers, purchases);
   const { app, url } = await startBenchServer(db);
@@ -101,7 +102,7 @@ export default async function (args: string[]) {
     const check = await fetch(`${url}/api/customers/${id}/360`, { headers: { cookie } });
     const body = await check.json();
     console.log(`360 of customer ${id}: ${body.figures.orderCount} orders, ${body.figures.returnCount} returns, ${body.timeline.items.length} timeline events on the first page`);
-    const r360 = await load('GET /api/customers/:id/360', { url: `${url}/api/customers/${id}/360`, headers: { cookie }, duration });
+    const r360 = await load('GET /api/customers/:id/360', { url: `${url}/api/customers/${id}/360`, headers: { cookie }, duration, connections });
     const queries = ['19900001111', '1990000', '1111', '周婷', '小明', 'BENCH', 'member300@', '王'];
     for (const q of queries) {
       const t0 = performance.now();
@@ -110,7 +111,7 @@ export default async function (args: string[]) {
       console.log(`search ${JSON.stringify(q)}: ${n} hits in ${(performance.now() - t0).toFixed(1)} ms (one request)`);
     }
     await load('GET /api/customers/search (mixed queries)', {
-      url, headers: { cookie }, duration,
+      url, headers: { cookie }, duration, connections,
       requests: queries.map((q) => ({ method: 'GET', path: `/api/customers/search?q=${encodeURIComponent(q)}` })),
     });
     console.log(r360.p99 < 50 ? 'PASS: 360 p99 under 50 ms' : `OVER TARGET: 360 p99 ${r360.p99} ms (target 50 ms)`);

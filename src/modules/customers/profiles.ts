@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../db/client.ts';
+import type { Queryable } from '../../db/client.ts';
 import { AppError, conflict, notFound, type BilingualFieldProblem } from '../../http/errors.ts';
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { can, recordAudit, type Actor } from '../staff/index.ts';
@@ -293,15 +293,18 @@ export async function loadCustomer(q: Queryable, id: number): Promise<Customer> 
  * (synchronous_commit off for this transaction only): a read changes no data, and a crash can lose at most the
  * last fraction of a second of read entries, while the till's 360 page stops paying a WAL flush per view.
  */
-export async function auditRead(db: Db, actor: Actor, id: number, via: string): Promise<void> {
-  await db.tx(async (tx) => {
-    await tx.query('SET LOCAL synchronous_commit = off');
-    await recordAudit(tx, actor, { action: 'read', entity: 'customer', entityId: id, customerId: id, details: { via } });
-  });
+export async function auditRead(q: Queryable, actor: Actor, id: number, via: string): Promise<void> {
+  // One statement: set_config(…, true) lasts until this statement's own commit, which is when the setting is read.
+  await q.query(
+    `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+     INSERT INTO audit_log (actor_kind, actor_id, actor_name, action, entity, entity_id, customer_id, details, request_id, ip)
+     SELECT $1, $2, $3, 'read', 'customer', $4, $5, $6, $7, $8 FROM relaxed`,
+    [actor.kind, actor.id, actor.name, String(id), id, JSON.stringify({ via }), actor.requestId ?? null, actor.ip ?? null],
+  );
 }
 
 /** A staff member (or integration) opens the full record: masked per role, and the read is audited. */
-export async function readCustomer(db: Db, actor: Actor, id: number, via = 'profile'): Promise<Customer> {
+export async function readCustomer(db: Queryable, actor: Actor, id: number, via = 'profile'): Promise<Customer> {
   const c = await loadCustomer(db, id);
   await auditRead(db, actor, id, via);
   return maskCustomer(c, can(actor, 'customers.pii'));
