@@ -1,9 +1,11 @@
 import type { ReactNode } from 'react';
-import { HomeOutlined, TeamOutlined } from '@ant-design/icons';
+import { HomeOutlined, ClusterOutlined, FundOutlined, TeamOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
 import { CustomersPage } from './customers/CustomersPage.tsx';
 import { AttributesPage } from './customers/AttributesPage.tsx';
 import { CustomerDetailPage } from './customers/detail/CustomerDetailPage.tsx';
+import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
+import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -26,4 +28,7 @@ export const NAV: NavPage[] = [
   { path: '/customers', label: 'nav.customers', icon: <TeamOutlined />, element: <CustomersPage />, permission: 'customers.read', group: 'nav.customersGroup' },
   { path: '/customers/attributes', label: 'nav.customerAttributes', icon: <TeamOutlined />, element: <AttributesPage />, permission: 'customers.configure', group: 'nav.customersGroup' },
   { path: '/customers/:id', label: 'nav.customers', element: <CustomerDetailPage />, permission: 'customers.read', hidden: true },
+  { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
+  { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
+  { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
 ];
