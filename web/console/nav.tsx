@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { ApiOutlined, AuditOutlined, ClusterOutlined, FundOutlined, HomeOutlined, SettingOutlined, ShopOutlined, ShoppingOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApiOutlined, AuditOutlined, ClusterOutlined, FundOutlined, HomeOutlined, IdcardOutlined, SettingOutlined, ShopOutlined, ShoppingOutlined, TeamOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
 import { PasswordPage } from './account/PasswordPage.tsx';
 import { StaffPage } from './admin/StaffPage.tsx';
@@ -9,6 +9,9 @@ import { AuditPage } from './admin/AuditPage.tsx';
 import { ProductsPage } from './sales/ProductsPage.tsx';
 import { PurchasesPage } from './sales/PurchasesPage.tsx';
 import { TargetsPage } from './sales/TargetsPage.tsx';
+import { CustomersPage } from './customers/CustomersPage.tsx';
+import { AttributesPage } from './customers/AttributesPage.tsx';
+import { CustomerDetailPage } from './customers/detail/CustomerDetailPage.tsx';
 import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
 import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 
@@ -32,6 +35,9 @@ export interface NavPage {
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { path: '/customers', label: 'nav.customers', icon: <TeamOutlined />, element: <CustomersPage />, permission: 'customers.read', group: 'nav.customersGroup', groupIcon: <IdcardOutlined /> },
+  { path: '/customers/attributes', label: 'nav.customerAttributes', icon: <TeamOutlined />, element: <AttributesPage />, permission: 'customers.configure', group: 'nav.customersGroup', groupIcon: <IdcardOutlined /> },
+  { path: '/customers/:id', label: 'nav.customers', element: <CustomerDetailPage />, permission: 'customers.read', hidden: true },
   { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
   { path: '/sales/products', label: 'nav.products', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },
   { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
