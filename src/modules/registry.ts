@@ -5,7 +5,7 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes } from './analytics/index.ts';
-import { customerRoutes } from './customers/index.ts';
+import { customerRoutes, privacyJobs, privacyRoutes } from './customers/index.ts';
 
 export interface ModuleEntry {
   name: string;
@@ -17,6 +17,7 @@ export interface ModuleEntry {
 export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
+  { name: 'customers-privacy', routes: privacyRoutes, jobs: privacyJobs },
   { name: 'analytics', routes: analyticsRoutes },
 ];
 
