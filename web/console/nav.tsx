@@ -1,6 +1,9 @@
 import type { ReactNode } from 'react';
-import { HomeOutlined } from '@ant-design/icons';
+import { HomeOutlined, TeamOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import './customers/privacy/messages.ts';
+import { DuplicatesPage } from './customers/privacy/DuplicatesPage.tsx';
+import { ExportPage } from './customers/privacy/ExportPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -20,4 +23,6 @@ export interface NavPage {
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { path: '/customers/duplicates', label: 'nav.duplicates', icon: <TeamOutlined />, element: <DuplicatesPage />, permission: 'customers.read', group: 'nav.customerData' },
+  { path: '/customers/export', label: 'nav.customerExport', icon: <TeamOutlined />, element: <ExportPage />, permission: 'customers.export', group: 'nav.customerData' },
 ];

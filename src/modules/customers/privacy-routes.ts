@@ -46,6 +46,8 @@ const exportQuery = z.strictObject({
   createdFrom: isoDate.optional(),
   createdTo: isoDate.optional(),
   status: z.enum(['active', 'merged', 'erased']).default('active'),
+  /** Header language for a download started from a plain link, which cannot set Accept-Language. */
+  lang: z.enum(['zh', 'en']).optional(),
 });
 
 function parseColumns(raw: string | undefined): string[] {
@@ -186,7 +188,7 @@ export async function privacyRoutes(app: FastifyInstance, { db, jobs }: AppConte
     const batches = counted(customerBatches(db, columns, { ...filters, storeIds: actor.storeIds }), (rows, completed) =>
       recordAudit(db, actor, { action: 'customer.export.completed', entity: 'customer_export', details: { format: q.format, columns, filters, masked, rows, completed } }),
     );
-    const cols = exportColumns(columns, requestLang(req), !masked);
+    const cols = exportColumns(columns, q.lang ?? requestLang(req), !masked);
     const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
     reply.header('content-disposition', `attachment; filename="customers-${stamp}.${q.format}"`);
     reply.type(CONTENT_TYPES[q.format]);
