@@ -27,45 +27,66 @@ const digits = (col: string) => `right(regexp_replace(${col}, '[^0-9]', '', 'g')
 
 /**
  * Every rule is a blocking key; customers sharing a key form a group, and a group's pairs are candidates. One
- * statement over the whole table: each rule is one scan plus a hash aggregate, no pairwise comparison. The
- * one-digit-typo rule blocks on the mobile with each of its 11 digits blanked in turn, only for name+city
- * groups that have more than one member.
+ * statement over the whole table: each rule is one scan plus an aggregate, no pairwise comparison.
+ * - mobile and card: equal active mobiles and equal cards cannot exist (unique indexes), so only records whose
+ *   value is not in canonical form can pair; they are few, and their canonical twins are found by index.
+ * - the typo rule: two mobiles one digit apart agree on their first six or on their last five digits, so those
+ *   two halves (with name and city) are the keys, and the pairs found are then checked digit by digit.
  */
 const DETECT_SQL = `
-WITH keyed AS (
-  SELECT id, 'email' AS reason, lower(btrim(email)) AS k
+WITH odd_mobile AS (
+  SELECT id, ${digits('mobile')} AS k FROM customers
+   WHERE status = 'active' AND mobile IS NOT NULL AND mobile !~ '^1[3-9][0-9]{9}$'
+),
+odd_card AS (
+  SELECT id, upper(regexp_replace(card_no, '[^A-Za-z0-9]', '', 'g')) AS k FROM customers
+   WHERE status = 'active' AND card_no IS NOT NULL AND card_no !~ '^[A-Z0-9]+$'
+),
+keyed AS (
+  SELECT 'email' AS reason, lower(btrim(email)) AS k, id
     FROM customers WHERE status = 'active' AND email IS NOT NULL
   UNION ALL
-  SELECT id, 'name_birthday', lower(btrim(name)) || '|' || birthday::text
+  SELECT 'name_birthday', lower(btrim(name)) || '|' || birthday::text, id
     FROM customers WHERE status = 'active' AND birthday IS NOT NULL
   UNION ALL
-  SELECT id, 'mobile', ${digits('mobile')}
-    FROM customers WHERE status = 'active' AND mobile IS NOT NULL
+  SELECT 'mobile', k, id FROM odd_mobile
   UNION ALL
-  SELECT id, 'card', upper(regexp_replace(card_no, '[^A-Za-z0-9]', '', 'g'))
-    FROM customers WHERE status = 'active' AND card_no IS NOT NULL
+  SELECT 'mobile', c.mobile, c.id FROM customers c
+   WHERE c.status = 'active' AND c.mobile IN (SELECT k FROM odd_mobile)
   UNION ALL
-  SELECT c.id, 'name_city_mobile', lower(btrim(c.name)) || '|' || c.city || '|' || overlay(${digits('c.mobile')} PLACING '_' FROM p.i FOR 1)
-    FROM customers c
-    JOIN (SELECT name, city FROM customers
-           WHERE status = 'active' AND city IS NOT NULL AND mobile IS NOT NULL
-           GROUP BY name, city HAVING count(*) > 1) nc ON nc.name = c.name AND nc.city = c.city
-    CROSS JOIN generate_series(1, 11) AS p(i)
-   WHERE c.status = 'active' AND c.mobile IS NOT NULL
+  SELECT 'card', k, id FROM odd_card
+  UNION ALL
+  SELECT 'card', c.card_no, c.id FROM customers c
+   WHERE c.status = 'active' AND c.card_no IN (SELECT k FROM odd_card)
+  UNION ALL
+  SELECT 'name_city_mobile', lower(btrim(name)) || '|' || city || '|<' || left(${digits('mobile')}, 6), id
+    FROM customers WHERE status = 'active' AND city IS NOT NULL AND mobile IS NOT NULL
+  UNION ALL
+  SELECT 'name_city_mobile', lower(btrim(name)) || '|' || city || '|>' || right(${digits('mobile')}, 5), id
+    FROM customers WHERE status = 'active' AND city IS NOT NULL AND mobile IS NOT NULL
 ),
 grouped AS (
   SELECT reason, array_agg(id ORDER BY id) AS ids
-    FROM keyed WHERE k <> '' AND k <> '|'
+    FROM keyed WHERE k <> '' AND k NOT LIKE '%|'
    GROUP BY reason, k HAVING count(*) BETWEEN 2 AND $1
 ),
 pairs AS (
   SELECT DISTINCT a.id AS a, b.id AS b, g.reason
     FROM grouped g CROSS JOIN LATERAL unnest(g.ids) AS a(id) CROSS JOIN LATERAL unnest(g.ids) AS b(id)
    WHERE a.id < b.id
+),
+checked AS (
+  SELECT a, b, reason FROM pairs WHERE reason <> 'name_city_mobile'
+  UNION ALL
+  SELECT p.a, p.b, p.reason
+    FROM pairs p JOIN customers ca ON ca.id = p.a JOIN customers cb ON cb.id = p.b
+   WHERE p.reason = 'name_city_mobile'
+     AND (SELECT count(*) FROM generate_series(1, 11) AS i
+           WHERE substr(${digits('ca.mobile')}, i, 1) <> substr(${digits('cb.mobile')}, i, 1)) = 1
 )
 INSERT INTO customer_duplicate_candidates (customer_id, other_id, reasons, score, detected_at)
 SELECT a, b, array_agg(reason ORDER BY reason), LEAST(100, sum(${weightCase})), now()
-  FROM pairs GROUP BY a, b
+  FROM checked GROUP BY a, b
 ON CONFLICT (customer_id, other_id) DO UPDATE
    SET reasons = EXCLUDED.reasons, score = EXCLUDED.score, detected_at = EXCLUDED.detected_at`;
 
@@ -80,6 +101,8 @@ export interface RefreshResult {
  * its status), then drops open pairs that no longer match (edited, merged or erased since).
  */
 export async function refreshDuplicateCandidates(tx: Queryable, opts: { maxGroup?: number } = {}): Promise<RefreshResult> {
+  // The aggregates run over millions of keys; room in memory keeps them from spilling to disk.
+  await tx.query(`SET LOCAL work_mem = '128MB'`);
   const ins = await tx.query(DETECT_SQL, [opts.maxGroup ?? MAX_GROUP]);
   const del = await tx.query(`DELETE FROM customer_duplicate_candidates WHERE status = 'open' AND detected_at < now()`);
   const open = await tx.query(`SELECT count(*)::int AS n FROM customer_duplicate_candidates WHERE status = 'open'`);

@@ -79,7 +79,7 @@ const totals = async () =>
   (await t.db.query(`SELECT count(*)::int AS n, coalesce(sum(paid_fen),0)::bigint AS paid, (SELECT count(*)::int FROM purchase_lines) AS lines FROM purchases`)).rows[0];
 const row = async (id: number) => (await t.db.query('SELECT *, birthday::text AS birthday FROM customers WHERE id = $1', [id])).rows[0];
 const pairStatus = async (a: number, b: number) =>
-  (await t.db.query('SELECT status, reasons FROM customer_duplicate_candidates WHERE customer_id = $1 AND other_id = $2', [Math.min(a, b), Math.max(a, b)])).rows[0];
+  (await t.db.query('SELECT status, reasons, score FROM customer_duplicate_candidates WHERE customer_id = $1 AND other_id = $2', [Math.min(a, b), Math.max(a, b)])).rows[0];
 
 test('a pair scores the sum of its reasons, at most 100', () => {
   const table: [string[], number][] = [[['email'], 60], [['name_birthday'], 60], [['name_city_mobile'], 40], [['email', 'name_birthday'], 100], [['card', 'mobile'], 100], [[], 0], [['unknown'], 0]];
@@ -136,6 +136,21 @@ test('duplicate detection finds same name and city with a one-digit mobile typo,
   assert.deepEqual((await pairStatus(a, b))?.reasons, ['name_city_mobile']);
   assert.equal(await pairStatus(a, c), undefined);
   assert.equal(await pairStatus(crowd[0]!, crowd[1]!), undefined, 'a key shared by 22 customers is placeholder data');
+});
+
+test('duplicate detection finds a mobile or card written differently, but not a card that only looks alike', async () => {
+  const u = uniq().toUpperCase();
+  const digits = mobileFor(9);
+  const a = await customer({ mobile: digits });
+  const b = await customer({ mobile: `+86 ${digits.slice(0, 3)}-${digits.slice(3, 7)}-${digits.slice(7)}` });
+  const c = await customer({ cardNo: `VIP${u}` });
+  const d = await customer({ cardNo: `vip-${u.toLowerCase()}` });
+  const e = await customer({ cardNo: `VIP${u}X` });
+  await t.db.tx((tx) => refreshDuplicateCandidates(tx));
+  assert.deepEqual((await pairStatus(a, b))?.reasons, ['mobile']);
+  assert.equal((await pairStatus(a, b))?.score, 90);
+  assert.deepEqual((await pairStatus(c, d))?.reasons, ['card']);
+  assert.equal(await pairStatus(c, e), undefined);
 });
 
 test('the queue lists pairs with both summaries, masked for a marketer', async () => {
@@ -279,6 +294,23 @@ test('merging into itself, into an erased or merged customer, or an already merg
   const twice = await merge(c, [b]);
   assert.equal(twice.json().error.code, 'ALREADY_MERGED');
   assert.equal((await row(c)).status, 'active', 'nothing was half-written');
+});
+
+test('two opposite merges of the same pair at once: one wins, the other is a 409, nothing is lost', async () => {
+  const a = await customer();
+  const b = await customer();
+  await purchase(a, 1_000);
+  await purchase(b, 2_000);
+  const before = await totals();
+  const manager = await t.loginAs('manager');
+  const [x, y] = await Promise.all([
+    t.request('POST', '/api/customers/merge', { cookie: manager, body: { survivorId: a, mergedIds: [b] } }),
+    t.request('POST', '/api/customers/merge', { cookie: manager, body: { survivorId: b, mergedIds: [a] } }),
+  ]);
+  assert.deepEqual([x.statusCode, y.statusCode].sort(), [201, 409]);
+  const statuses = (await t.db.query('SELECT status FROM customers WHERE id = ANY($1::bigint[]) ORDER BY status', [[a, b]])).rows.map((r) => r.status);
+  assert.deepEqual(statuses, ['active', 'merged']);
+  assert.deepEqual(await totals(), before);
 });
 
 test('merging unknown customers is a 404 naming them, and malformed bodies are 400', async () => {
