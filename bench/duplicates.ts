@@ -1,7 +1,9 @@
 /**
- * `npm run bench -- duplicates [--customers 1000000]`: duplicate detection over a generated customer table on
- * PostgreSQL, then a streamed CSV export of every row. Prints times, pairs found and peak memory.
+ * `npm run bench -- duplicates [--customers 1000000] [--reuse]`: duplicate detection over a generated customer table
+ * on PostgreSQL, then a streamed CSV export of every row. Prints times, pairs found and peak memory. `--reuse` keeps
+ * the table of the previous run instead of generating it again.
  */
+import { readFileSync } from 'node:fs';
 import { benchDb, timed } from './lib.ts';
 import { refreshDuplicateCandidates } from '../src/modules/customers/duplicates.ts';
 import { customerBatches, exportColumns } from '../src/modules/customers/export.ts';
@@ -14,9 +16,11 @@ function arg(args: string[], name: string, def: number): number {
 
 export default async function (args: string[]) {
   const n = arg(args, 'customers', 1_000_000);
-  const db = await benchDb({ fresh: true });
+  const reuse = args.includes('--reuse');
+  const db = await benchDb({ fresh: !reuse });
   try {
-    await timed(`generate ${n.toLocaleString()} customers`, async () => {
+    if (reuse) await db.query('TRUNCATE customer_duplicate_candidates');
+    else await timed(`generate ${n.toLocaleString()} customers`, async () => {
       // 100 surnames × 60 given names × 30 cities: common names repeat within a city, as they do in a real chain.
       await db.query(
         `INSERT INTO customers (name, mobile, email, birthday, city, card_no)
@@ -44,7 +48,23 @@ export default async function (args: string[]) {
       );
       await db.query('ANALYZE customers');
     });
-    const first = await timed('detect duplicates (empty queue)', () => db.tx((tx) => refreshDuplicateCandidates(tx)));
+    // Wall time on a shared machine says little; the server backend's own CPU time (no parallel workers) says more.
+    const cpu = async (tx: { query: (s: string) => Promise<{ rows: any[] }> }) => {
+      const pid = (await tx.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return (Number(f[11]) + Number(f[12])) / 100;
+      } catch {
+        return NaN;
+      }
+    };
+    const first = await timed('detect duplicates (empty queue)', () => db.tx(async (tx) => {
+      await tx.query('SET LOCAL max_parallel_workers_per_gather = 0');
+      const before = await cpu(tx);
+      const r = await refreshDuplicateCandidates(tx);
+      console.log(`  database CPU time ${(await cpu(tx) - before).toFixed(2)} s (one backend, no parallel workers)`);
+      return r;
+    }));
     console.log(`  pairs detected ${first.detected.toLocaleString()}, open ${first.open.toLocaleString()}`);
     const second = await timed('detect duplicates again (queue present)', () => db.tx((tx) => refreshDuplicateCandidates(tx)));
     console.log(`  pairs detected ${second.detected.toLocaleString()}, open ${second.open.toLocaleString()}, removed ${second.removed}`);

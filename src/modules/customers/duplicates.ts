@@ -25,13 +25,19 @@ export function duplicateScore(reasons: readonly string[]): number {
 const weightCase = `CASE reason ${Object.entries(DUPLICATE_RULES).map(([k, v]) => `WHEN '${k}' THEN ${v.weight}`).join(' ')} ELSE 0 END`;
 const digits = (col: string) => `right(regexp_replace(${col}, '[^0-9]', '', 'g'), 11)`;
 
+const REASON_CODES = Object.keys(DUPLICATE_RULES) as DuplicateReason[];
+const code = (r: DuplicateReason) => REASON_CODES.indexOf(r) + 1;
+const h = (expr: string) => `hashtextextended(${expr}, 0)`;
+
 /**
  * Every rule is a blocking key; customers sharing a key form a group, and a group's pairs are candidates. One
- * statement over the whole table: each rule is one scan plus an aggregate, no pairwise comparison.
+ * statement, one pass over the table: each active customer yields its keys as 64-bit hashes (fixed width, so the
+ * grouping is a cheap hash aggregate rather than a sort of text), no pairwise comparison.
  * - mobile and card: equal active mobiles and equal cards cannot exist (unique indexes), so only records whose
  *   value is not in canonical form can pair; they are few, and their canonical twins are found by index.
  * - the typo rule: two mobiles one digit apart agree on their first six or on their last five digits, so those
  *   two halves (with name and city) are the keys, and the pairs found are then checked digit by digit.
+ * A hash collision could only add a pair to the review queue, never merge anything.
  */
 const DETECT_SQL = `
 WITH odd_mobile AS (
@@ -43,50 +49,48 @@ odd_card AS (
    WHERE status = 'active' AND card_no IS NOT NULL AND card_no !~ '^[A-Z0-9]+$'
 ),
 keyed AS (
-  SELECT 'email' AS reason, lower(btrim(email)) AS k, id
-    FROM customers WHERE status = 'active' AND email IS NOT NULL
+  SELECT v.r, v.h, c.id
+    FROM customers c
+    CROSS JOIN LATERAL (VALUES
+      (${code('email')}, CASE WHEN btrim(c.email) <> '' THEN ${h('lower(btrim(c.email))')} END),
+      (${code('name_birthday')}, CASE WHEN c.birthday IS NOT NULL THEN ${h(`lower(btrim(c.name)) || '|' || c.birthday::text`)} END),
+      (${code('name_city_mobile')}, CASE WHEN c.city <> '' AND c.mobile IS NOT NULL THEN ${h(`lower(btrim(c.name)) || '|' || c.city || '<' || left(c.mobile, 6)`)} END),
+      (${code('name_city_mobile')}, CASE WHEN c.city <> '' AND c.mobile IS NOT NULL THEN ${h(`lower(btrim(c.name)) || '|' || c.city || '>' || right(c.mobile, 5)`)} END)
+    ) AS v(r, h)
+   WHERE c.status = 'active' AND v.h IS NOT NULL
   UNION ALL
-  SELECT 'name_birthday', lower(btrim(name)) || '|' || birthday::text, id
-    FROM customers WHERE status = 'active' AND birthday IS NOT NULL
+  SELECT ${code('mobile')}, ${h('k')}, id FROM odd_mobile WHERE k <> ''
   UNION ALL
-  SELECT 'mobile', k, id FROM odd_mobile
-  UNION ALL
-  SELECT 'mobile', c.mobile, c.id FROM customers c
+  SELECT ${code('mobile')}, ${h('c.mobile')}, c.id FROM customers c
    WHERE c.status = 'active' AND c.mobile IN (SELECT k FROM odd_mobile)
   UNION ALL
-  SELECT 'card', k, id FROM odd_card
+  SELECT ${code('card')}, ${h('k')}, id FROM odd_card WHERE k <> ''
   UNION ALL
-  SELECT 'card', c.card_no, c.id FROM customers c
+  SELECT ${code('card')}, ${h('c.card_no')}, c.id FROM customers c
    WHERE c.status = 'active' AND c.card_no IN (SELECT k FROM odd_card)
-  UNION ALL
-  SELECT 'name_city_mobile', lower(btrim(name)) || '|' || city || '|<' || left(${digits('mobile')}, 6), id
-    FROM customers WHERE status = 'active' AND city IS NOT NULL AND mobile IS NOT NULL
-  UNION ALL
-  SELECT 'name_city_mobile', lower(btrim(name)) || '|' || city || '|>' || right(${digits('mobile')}, 5), id
-    FROM customers WHERE status = 'active' AND city IS NOT NULL AND mobile IS NOT NULL
 ),
 grouped AS (
-  SELECT reason, array_agg(id ORDER BY id) AS ids
-    FROM keyed WHERE k <> '' AND k NOT LIKE '%|'
-   GROUP BY reason, k HAVING count(*) BETWEEN 2 AND $1
+  SELECT r, array_agg(id) AS ids FROM keyed GROUP BY r, h HAVING count(*) BETWEEN 2 AND $1
 ),
 pairs AS (
-  SELECT DISTINCT a.id AS a, b.id AS b, g.reason
+  SELECT DISTINCT a.id AS a, b.id AS b, g.r
     FROM grouped g CROSS JOIN LATERAL unnest(g.ids) AS a(id) CROSS JOIN LATERAL unnest(g.ids) AS b(id)
    WHERE a.id < b.id
 ),
 checked AS (
-  SELECT a, b, reason FROM pairs WHERE reason <> 'name_city_mobile'
+  SELECT a, b, r FROM pairs WHERE r <> ${code('name_city_mobile')}
   UNION ALL
-  SELECT p.a, p.b, p.reason
+  SELECT p.a, p.b, p.r
     FROM pairs p JOIN customers ca ON ca.id = p.a JOIN customers cb ON cb.id = p.b
-   WHERE p.reason = 'name_city_mobile'
-     AND (SELECT count(*) FROM generate_series(1, 11) AS i
-           WHERE substr(${digits('ca.mobile')}, i, 1) <> substr(${digits('cb.mobile')}, i, 1)) = 1
+   WHERE p.r = ${code('name_city_mobile')}
+     AND (SELECT count(*) FROM generate_series(1, 11) AS i WHERE substr(ca.mobile, i, 1) <> substr(cb.mobile, i, 1)) = 1
+),
+named AS (
+  SELECT a, b, (ARRAY[${REASON_CODES.map((r) => `'${r}'`).join(', ')}])[r] AS reason FROM checked
 )
 INSERT INTO customer_duplicate_candidates (customer_id, other_id, reasons, score, detected_at)
 SELECT a, b, array_agg(reason ORDER BY reason), LEAST(100, sum(${weightCase})), now()
-  FROM checked GROUP BY a, b
+  FROM named GROUP BY a, b
 ON CONFLICT (customer_id, other_id) DO UPDATE
    SET reasons = EXCLUDED.reasons, score = EXCLUDED.score, detected_at = EXCLUDED.detected_at`;
 
