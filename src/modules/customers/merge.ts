@@ -77,7 +77,8 @@ export interface MergeRecord {
   mergedAt: string;
 }
 
-const mergeColumns = `id, customer_id AS "survivorId", merged_ids AS "mergedIds", reason, field_choices AS "fieldChoices", before, moved,
+// to_json: the pg driver would hand a bigint[] back as strings.
+const mergeColumns = `id, customer_id AS "survivorId", to_json(merged_ids) AS "mergedIds", reason, field_choices AS "fieldChoices", before, moved,
   merged_by AS "mergedBy", merged_by_kind AS "mergedByKind", merged_at AS "mergedAt"`;
 
 /**

@@ -139,7 +139,12 @@ export async function privacyRoutes(app: FastifyInstance, { db, jobs }: AppConte
   r.get('/api/customers/:id/merges', {
     schema: { tags: ['customers'], summary: 'Every merge this customer took part in, with who, when, why and the values before', params: idParams },
     preHandler: needs(db, 'customers.read'),
-  }, async (req) => ({ items: (await mergesOf(db, req.params.id)).map((m) => maskMerge(m, seePii(req))) }));
+  }, async (req) => {
+    const items = await mergesOf(db, req.params.id);
+    // The values before a merge are full records: reading them unmasked is audited like any full record.
+    if (items.length && seePii(req)) await recordAudit(db, req.actor!, { action: 'customer.merges.view', entity: 'customer', entityId: req.params.id, customerId: req.params.id });
+    return { items: items.map((m) => maskMerge(m, seePii(req))) };
+  });
 
   r.get('/api/customers/:id/data-export', {
     schema: { tags: ['customers'], summary: 'Data-access request: everything held about the customer, as a JSON download', params: idParams },

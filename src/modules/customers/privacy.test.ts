@@ -205,6 +205,7 @@ test('merge moves purchases, lines, consents and listener rows to the survivor a
   assert.equal(res.statusCode, 201, res.body);
   const body = res.json();
   assert.deepEqual(body.moved, { purchases: 1, purchaseLines: 3, consents: 1 });
+  assert.deepEqual(body.mergedIds, [m]);
   assert.equal(body.survivor.purchaseCount, 2);
   assert.equal(body.survivor.spendFen, 35_000);
   assert.deepEqual(await totals(), before);

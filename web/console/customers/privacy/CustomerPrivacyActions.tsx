@@ -33,7 +33,9 @@ export function CustomerPrivacyActions({ customerId, onErased }: { customerId: n
   const [form] = Form.useForm<{ reason: string }>();
 
   const erase = async () => {
-    const { reason } = await form.validateFields();
+    const values = await form.validateFields().catch(() => null);
+    if (!values) return;
+    const { reason } = values;
     setBusy(true);
     try {
       await post(`/api/customers/${customerId}/erase`, { reason });
