@@ -33,9 +33,8 @@ const identity = (v: string) => v;
 
 export function openPglite(dataDir: string | undefined): Db {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const lite = new PGlite(dataDir, {
-    parsers: { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity },
-  });
+  // One options object: PGlite drops the second argument when dataDir is undefined (in-memory), and with it the parsers.
+  const lite = new PGlite({ dataDir, parsers: { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity } });
   void pgliteTypes;
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
     async query(text, params) {

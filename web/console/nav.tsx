@@ -1,6 +1,16 @@
 import type { ReactNode } from 'react';
-import { HomeOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApiOutlined, AuditOutlined, ClusterOutlined, FundOutlined, HomeOutlined, SettingOutlined, ShopOutlined, ShoppingOutlined, SolutionOutlined, TeamOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { PasswordPage } from './account/PasswordPage.tsx';
+import { StaffPage } from './admin/StaffPage.tsx';
+import { StoresPage } from './admin/StoresPage.tsx';
+import { ApiKeysPage } from './admin/ApiKeysPage.tsx';
+import { AuditPage } from './admin/AuditPage.tsx';
+import { ProductsPage } from './sales/ProductsPage.tsx';
+import { PurchasesPage } from './sales/PurchasesPage.tsx';
+import { TargetsPage } from './sales/TargetsPage.tsx';
+import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
+import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 import './customers/privacy/messages.ts';
 import { DuplicatesPage } from './customers/privacy/DuplicatesPage.tsx';
 import { ExportPage } from './customers/privacy/ExportPage.tsx';
@@ -18,11 +28,24 @@ export interface NavPage {
   hidden?: boolean;
   /** Menu group i18n key; pages with the same group sit under one sub-menu. */
   group?: string;
+  /** The group's icon (the first page of a group that sets it wins). */
+  groupIcon?: ReactNode;
 }
 
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
-  { path: '/customers/duplicates', label: 'nav.duplicates', icon: <TeamOutlined />, element: <DuplicatesPage />, permission: 'customers.read', group: 'nav.customerData' },
-  { path: '/customers/export', label: 'nav.customerExport', icon: <TeamOutlined />, element: <ExportPage />, permission: 'customers.export', group: 'nav.customerData' },
+  { path: '/customers/duplicates', label: 'nav.duplicates', group: 'nav.customerData', groupIcon: <SolutionOutlined />, element: <DuplicatesPage />, permission: 'customers.read' },
+  { path: '/customers/export', label: 'nav.customerExport', group: 'nav.customerData', groupIcon: <SolutionOutlined />, element: <ExportPage />, permission: 'customers.export' },
+  { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
+  { path: '/sales/products', label: 'nav.products', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },
+  { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
+  { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
+  { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
+  { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
+  { path: '/account/password', label: 'shell.changePassword', element: <PasswordPage />, hidden: true },
+  { path: '/admin/staff', label: 'admin.staff.title', icon: <TeamOutlined />, element: <StaffPage />, permission: 'staff.manage', group: 'nav.admin', groupIcon: <SettingOutlined /> },
+  { path: '/admin/stores', label: 'admin.stores.title', icon: <ShopOutlined />, element: <StoresPage />, group: 'nav.admin', groupIcon: <SettingOutlined /> },
+  { path: '/admin/api-keys', label: 'admin.apikeys.title', icon: <ApiOutlined />, element: <ApiKeysPage />, permission: 'apikeys.manage', group: 'nav.admin', groupIcon: <SettingOutlined /> },
+  { path: '/admin/audit', label: 'admin.audit.title', icon: <AuditOutlined />, element: <AuditPage />, permission: 'audit.read', group: 'nav.admin', groupIcon: <SettingOutlined /> },
 ];

@@ -145,7 +145,15 @@ export async function mergeCustomers(tx: Queryable, actor: Actor, input: MergeIn
   );
 
   const moved: Record<string, number> = {};
-  moved.purchases = (await tx.query(`UPDATE purchases SET customer_id = $1 WHERE customer_id = ANY($2::bigint[])`, [s, pendingIds])).rowCount;
+  const movedPurchases = await tx.query(`UPDATE purchases SET customer_id = $1 WHERE customer_id = ANY($2::bigint[]) RETURNING source, external_id`, [s, pendingIds]);
+  moved.purchases = movedPurchases.rows.length;
+  // The sales key table answers retries and finds the original of a return; it must point at the new owner too.
+  await tx.query(
+    `UPDATE purchase_keys k SET customer_id = $1
+       FROM unnest($2::text[], $3::text[]) AS m(source, external_id)
+      WHERE k.source = m.source AND k.external_id = m.external_id`,
+    [s, movedPurchases.rows.map((r) => r.source), movedPurchases.rows.map((r) => r.external_id)],
+  );
   moved.purchaseLines = (await tx.query(`UPDATE purchase_lines SET customer_id = $1 WHERE customer_id = ANY($2::bigint[])`, [s, pendingIds])).rowCount;
   moved.consents = (await tx.query(`UPDATE customer_consents SET customer_id = $1 WHERE customer_id = ANY($2::bigint[])`, [s, pendingIds])).rowCount;
   for (const [, l] of customerLifecycleListeners()) await l.onMerged?.(tx, s, pendingIds);

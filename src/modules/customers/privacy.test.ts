@@ -57,12 +57,14 @@ async function customer(c: NewCustomer = {}): Promise<number> {
   return r.rows[0].id;
 }
 async function purchase(customerId: number, paidFen: number, lines = 2): Promise<number> {
+  const ext = `ext-${uniq()}`;
   const r = await t.db.query(
     `INSERT INTO purchases (customer_id, channel, source, external_id, purchased_at, total_fen, paid_fen, item_count)
      VALUES ($1, 'store', 'pos', $2, now(), $3, $3, $4) RETURNING id`,
-    [customerId, `ext-${uniq()}`, paidFen, lines],
+    [customerId, ext, paidFen, lines],
   );
   const id = r.rows[0].id;
+  await t.db.query(`INSERT INTO purchase_keys (source, external_id, customer_id, purchase_id, request_hash) VALUES ('pos', $1, $2, $3, 'test')`, [ext, customerId, id]);
   for (let i = 1; i <= lines; i++) {
     await t.db.query(
       `INSERT INTO purchase_lines (customer_id, purchase_id, line_no, sku, category, quantity, unit_price_fen, amount_fen)
@@ -210,6 +212,7 @@ test('merge moves purchases, lines, consents and listener rows to the survivor a
   assert.equal(body.survivor.spendFen, 35_000);
   assert.deepEqual(await totals(), before);
   assert.equal((await t.db.query('SELECT customer_id FROM purchases WHERE id = $1', [p2])).rows[0].customer_id, s);
+  assert.equal((await t.db.query('SELECT customer_id FROM purchase_keys WHERE purchase_id = $1', [p2])).rows[0].customer_id, s, 'the sales key follows its purchase');
   assert.equal((await t.db.query('SELECT count(*)::int AS n FROM purchase_lines WHERE customer_id = $1', [m])).rows[0].n, 0);
   assert.equal((await t.db.query(`SELECT granted FROM customer_consent_state WHERE customer_id = $1 AND channel = 'sms'`, [s])).rows[0].granted, true);
   assert.deepEqual(calls, [{ kind: 'merged', args: [s, [m]] }]);
