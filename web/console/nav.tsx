@@ -14,6 +14,9 @@ import { AttributesPage } from './customers/AttributesPage.tsx';
 import { CustomerDetailPage } from './customers/detail/CustomerDetailPage.tsx';
 import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
 import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
+import './customers/privacy/messages.ts';
+import { DuplicatesPage } from './customers/privacy/DuplicatesPage.tsx';
+import { ExportPage } from './customers/privacy/ExportPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -36,6 +39,8 @@ export interface NavPage {
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
   { path: '/customers', label: 'nav.customers', icon: <TeamOutlined />, element: <CustomersPage />, permission: 'customers.read', group: 'nav.customersGroup', groupIcon: <IdcardOutlined /> },
+  { path: '/customers/duplicates', label: 'nav.duplicates', group: 'nav.customersGroup', groupIcon: <IdcardOutlined />, element: <DuplicatesPage />, permission: 'customers.read' },
+  { path: '/customers/export', label: 'nav.customerExport', group: 'nav.customersGroup', groupIcon: <IdcardOutlined />, element: <ExportPage />, permission: 'customers.export' },
   { path: '/customers/attributes', label: 'nav.customerAttributes', icon: <TeamOutlined />, element: <AttributesPage />, permission: 'customers.configure', group: 'nav.customersGroup', groupIcon: <IdcardOutlined /> },
   { path: '/customers/:id', label: 'nav.customers', element: <CustomerDetailPage />, permission: 'customers.read', hidden: true },
   { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
