@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes } from './analytics/index.ts';
 import { customerRoutes } from './customers/index.ts';
+import { importRoutes, importJobs } from './customers/index.ts';
 
 export interface ModuleEntry {
   name: string;
@@ -17,6 +18,7 @@ export interface ModuleEntry {
 export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
+  { name: 'customers-import', routes: importRoutes, jobs: importJobs },
   { name: 'analytics', routes: analyticsRoutes },
 ];
 

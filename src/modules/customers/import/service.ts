@@ -1,0 +1,431 @@
+import { rm } from 'node:fs/promises';
+import type { Db, Queryable } from '../../../db/client.ts';
+import { insertRows } from '../../../db/client.ts';
+import { normaliseMobile } from '../../../lib/phone.ts';
+import { AppError, badRequest, conflict, notFound } from '../../../http/errors.ts';
+import { recordAudit, type Actor } from '../../staff/index.ts';
+import { firstRows, readRows, sniffFile, type Sniffed } from './files.ts';
+import {
+  CUSTOMER_FIELDS, PURCHASE_FIELDS, cleanCustomerRow, duplicateKeys, isAttributeTarget, mergeInto, normaliseEmail, parseDate,
+  recogniseHeader, suggestMapping, type CustomerRow, type RowContext,
+} from './rules.ts';
+
+export type ImportKind = 'customers' | 'purchases';
+export type DuplicatePolicy = 'merge' | 'skip' | 'update';
+export const IMPORT_JOB = 'customers.import';
+/** Rows per transaction: large enough for set-based SQL to pay off, small enough to keep memory and lock time low. */
+export const BATCH_ROWS = 10_000;
+const PREVIEW_ROWS = 20;
+
+export interface ImportSummary {
+  id: number;
+  kind: ImportKind;
+  status: string;
+  fileName: string;
+  fileSize: number;
+  format: string;
+  encoding: string | null;
+  delimiter: string | null;
+  hasHeader: boolean;
+  columns: string[];
+  mapping: (string | null)[] | null;
+  duplicatePolicy: DuplicatePolicy | null;
+  rowsRead: number;
+  created: number;
+  updated: number;
+  merged: number;
+  rejected: number;
+  percent: number;
+  error: string | null;
+  createdByName: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+const summaryColumns = `id, kind, status, file_name AS "fileName", file_size AS "fileSize", format, encoding, delimiter, has_header AS "hasHeader",
+  columns, mapping, duplicate_policy AS "duplicatePolicy", rows_read AS "rowsRead", created, updated, merged, rejected, bytes_read AS "bytesRead",
+  error, created_by_name AS "createdByName", created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+function toSummary(r: any): ImportSummary {
+  const { bytesRead, ...rest } = r;
+  const percent = r.status === 'done' ? 100 : r.fileSize > 0 ? Math.min(99, Math.floor((bytesRead / r.fileSize) * 100)) : 0;
+  const iso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
+  return { ...rest, percent, createdAt: iso(r.createdAt)!, startedAt: iso(r.startedAt), finishedAt: iso(r.finishedAt) };
+}
+
+export async function getImport(q: Queryable, id: number): Promise<ImportSummary> {
+  const r = await q.query(`SELECT ${summaryColumns} FROM imports WHERE id = $1`, [id]);
+  if (!r.rows[0]) throw notFound('Import', '导入任务');
+  return toSummary(r.rows[0]);
+}
+
+export async function listImports(q: Queryable, opts: { limit: number; beforeId?: number }): Promise<ImportSummary[]> {
+  const r = await q.query(
+    `SELECT ${summaryColumns} FROM imports WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`,
+    [opts.beforeId ?? null, opts.limit],
+  );
+  return r.rows.map(toSummary);
+}
+
+const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+/** A header row has recognised names, or at least no cell that reads as a mobile number, an e-mail or a date. */
+function looksLikeHeader(cells: string[], kind: ImportKind): boolean {
+  if (cells.some((c) => recogniseHeader(c, kind))) return true;
+  return !cells.some((c) => normaliseMobile(c) || normaliseEmail(c) || (c.trim() && /\d/.test(c) && parseDate(c)));
+}
+
+export interface UploadedFile {
+  path: string;
+  fileName: string;
+  size: number;
+}
+
+/** Reads the uploaded file's shape (format, encoding, delimiter, header) and first rows, and records the import. */
+export async function createImport(db: Db, actor: Actor, f: UploadedFile, opts: { kind: ImportKind; encoding?: string; hasHeader?: boolean }) {
+  const sniffed = await sniffFile(f.path, opts.encoding);
+  const rows = await firstRows(f.path, sniffed, PREVIEW_ROWS + 1);
+  const hasHeader = opts.hasHeader ?? looksLikeHeader(rows[0]!.cells, opts.kind);
+  const width = Math.max(...rows.map((r) => r.cells.length));
+  const columns = hasHeader
+    ? rows[0]!.cells.map((c, i) => cut(c.trim(), 100) || `Column ${i + 1}`)
+    : Array.from({ length: width }, (_, i) => `Column ${i + 1}`);
+  const preview = (hasHeader ? rows.slice(1) : rows.slice(0, PREVIEW_ROWS)).map((r) => ({ rowNo: r.rowNo, cells: r.cells.map((c) => cut(c, 200)) }));
+  const suggestedMapping = suggestMapping(columns, opts.kind, hasHeader);
+  const id = await db.tx(async (tx) => {
+    const r = await tx.query(
+      `INSERT INTO imports (kind, file_name, file_path, file_size, format, encoding, delimiter, has_header, columns, created_by, created_by_name)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
+      [opts.kind, cut(f.fileName, 255), f.path, f.size, sniffed.format, sniffed.encoding, sniffed.delimiter, hasHeader, JSON.stringify(columns),
+        actor.kind === 'staff' ? actor.id : null, actor.name],
+    );
+    await recordAudit(tx, actor, { action: 'import.upload', entity: 'import', entityId: r.rows[0].id, details: { fileName: f.fileName, size: f.size, kind: opts.kind } });
+    return r.rows[0].id as number;
+  });
+  return {
+    id, kind: opts.kind, format: sniffed.format, encoding: sniffed.encoding, delimiter: sniffed.delimiter, hasHeader, columns, preview, suggestedMapping,
+    targets: opts.kind === 'customers' ? [...CUSTOMER_FIELDS] : [...PURCHASE_FIELDS],
+  };
+}
+
+/** Checks a mapping against the file's columns: known targets only, each at most once, and a name or a mobile. */
+export function validateMapping(mapping: (string | null)[], columns: string[], kind: ImportKind): (string | null)[] {
+  if (mapping.length > columns.length) {
+    throw badRequest('VALIDATION_FAILED', `The mapping has ${mapping.length} entries but the file has ${columns.length} columns.`, `映射有 ${mapping.length} 项，但文件只有 ${columns.length} 列。`, [
+      { path: 'mapping', en: `at most ${columns.length} entries`, zh: `最多 ${columns.length} 项` },
+    ]);
+  }
+  const allowed: readonly string[] = kind === 'customers' ? CUSTOMER_FIELDS : PURCHASE_FIELDS;
+  const seen = new Set<string>();
+  const out = columns.map((_, i) => mapping[i] ?? null);
+  out.forEach((t, i) => {
+    if (t == null) return;
+    if (!allowed.includes(t) && !(kind === 'customers' && isAttributeTarget(t))) {
+      throw badRequest('VALIDATION_FAILED', `Unknown target field: ${cut(t, 80)}`, `未知的目标字段：${cut(t, 80)}`, [{ path: `mapping.${i}`, en: 'unknown target field', zh: '未知的目标字段' }]);
+    }
+    if (seen.has(t)) {
+      throw badRequest('VALIDATION_FAILED', `Two columns are mapped to ${cut(t, 80)}.`, `有两列都映射到了 ${cut(t, 80)}。`, [{ path: `mapping.${i}`, en: 'mapped twice', zh: '重复映射' }]);
+    }
+    seen.add(t);
+  });
+  if (kind === 'customers' && !seen.has('name') && !seen.has('mobile')) {
+    throw badRequest('VALIDATION_FAILED', 'Map a column to name or to mobile.', '请至少映射姓名或手机号中的一列。', [{ path: 'mapping', en: 'needs name or mobile', zh: '需要姓名或手机号' }]);
+  }
+  if (kind === 'purchases') {
+    for (const need of ['orderNo', 'sku', 'purchasedAt']) {
+      if (!seen.has(need)) throw badRequest('VALIDATION_FAILED', `Map a column to ${need}.`, `请映射 ${need} 列。`, [{ path: 'mapping', en: `needs ${need}`, zh: `需要 ${need}` }]);
+    }
+    if (!seen.has('mobile') && !seen.has('cardNo')) throw badRequest('VALIDATION_FAILED', 'Map a column to mobile or cardNo.', '请映射会员手机号或会员卡号。', [{ path: 'mapping', en: 'needs mobile or cardNo', zh: '需要手机号或会员卡号' }]);
+  }
+  return out;
+}
+
+/** Saves the mapping and policy and queues the background run. */
+export async function startImport(db: Db, actor: Actor, id: number, input: { mapping: (string | null)[]; duplicatePolicy: DuplicatePolicy }) {
+  return db.tx(async (tx) => {
+    const r = await tx.query(`SELECT kind, status, columns FROM imports WHERE id = $1 FOR UPDATE`, [id]);
+    const imp = r.rows[0];
+    if (!imp) throw notFound('Import', '导入任务');
+    if (imp.status !== 'uploaded') throw conflict('IMPORT_ALREADY_STARTED', 'This import has already been started.', '该导入任务已经开始。', { status: imp.status });
+    if (imp.kind === 'purchases') {
+      throw badRequest('PURCHASE_IMPORT_UNAVAILABLE', 'Importing purchases is not available yet.', '暂不支持导入消费记录。');
+    }
+    const mapping = validateMapping(input.mapping, imp.columns, imp.kind);
+    await tx.query(`UPDATE imports SET mapping = $2, duplicate_policy = $3, status = 'queued' WHERE id = $1`, [id, JSON.stringify(mapping), input.duplicatePolicy]);
+    await recordAudit(tx, actor, { action: 'import.start', entity: 'import', entityId: id, details: { duplicatePolicy: input.duplicatePolicy } });
+  });
+}
+
+interface Leader {
+  rowNo: number;
+  row: CustomerRow;
+}
+
+const rawData = (cells: string[]) => JSON.stringify(cells.slice(0, 200).map((c) => cut(c, 500)));
+
+function businessToday(): string {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+async function loadStores(q: Queryable): Promise<Map<string, number>> {
+  const r = await q.query(`SELECT id, code, name FROM stores`);
+  const m = new Map<string, number>();
+  for (const s of r.rows) {
+    m.set(s.name, s.id);
+    m.set(String(s.code), s.id);
+    m.set(String(s.code).toLowerCase(), s.id);
+  }
+  return m;
+}
+
+/**
+ * The background run: streams the file, cleans each row, and commits batches in which every row gets its outcome,
+ * together with the last committed row number, so a restarted run continues where the last commit left off.
+ */
+export async function runImport(db: Db, id: number, opts: { batchRows?: number; afterBatch?: (lastRowNo: number) => void } = {}): Promise<ImportSummary> {
+  const batchRows = opts.batchRows ?? BATCH_ROWS;
+  const r = await db.query(`SELECT * FROM imports WHERE id = $1`, [id]);
+  const imp = r.rows[0];
+  if (!imp) throw new Error(`import ${id} not found`);
+  if (imp.status === 'done' || imp.status === 'uploaded') return getImport(db, id);
+  await db.query(`UPDATE imports SET status = 'running', error = NULL, started_at = coalesce(started_at, now()) WHERE id = $1`, [id]);
+  const sniffed: Sniffed = { format: imp.format, encoding: imp.encoding, delimiter: imp.delimiter };
+  const ctx: RowContext = {
+    mapping: imp.mapping, columnCount: imp.columns.length, strictWidth: imp.format === 'csv', stores: await loadStores(db), today: businessToday(),
+  };
+  let bytes = 0;
+  let lastRowNo = Number(imp.last_row_no);
+  let headerSkipped = !imp.has_header;
+  let batch: { rowNo: number; cells: string[] }[] = [];
+  try {
+    for await (const row of readRows(imp.file_path, sniffed, (n) => (bytes += n))) {
+      if (!headerSkipped) {
+        headerSkipped = true;
+        continue;
+      }
+      if (row.rowNo <= lastRowNo) continue;
+      batch.push(row);
+      if (batch.length >= batchRows) {
+        lastRowNo = await commitCustomerBatch(db, id, imp.duplicate_policy, ctx, batch, lastRowNo, bytes);
+        batch = [];
+        opts.afterBatch?.(lastRowNo);
+      }
+    }
+    if (batch.length) lastRowNo = await commitCustomerBatch(db, id, imp.duplicate_policy, ctx, batch, lastRowNo, bytes);
+    await finishImport(db, id);
+  } catch (err) {
+    const message = err instanceof AppError ? err.messages.en : (err as Error).message;
+    await db.query(`UPDATE imports SET status = 'failed', error = $2 WHERE id = $1`, [id, cut(`after row ${lastRowNo}: ${message}`, 1000)]);
+    throw err;
+  }
+  await rm(imp.file_path, { force: true });
+  return getImport(db, id);
+}
+
+/** Every row read has exactly one outcome, and the counts add up, or the import fails loudly. */
+async function finishImport(db: Db, id: number) {
+  await db.tx(async (tx) => {
+    const r = await tx.query(
+      `SELECT i.rows_read, i.created + i.updated + i.merged + i.rejected AS outcomes,
+              (SELECT count(*) FROM import_rows WHERE import_id = i.id) AS recorded
+       FROM imports i WHERE i.id = $1`,
+      [id],
+    );
+    const { rows_read, outcomes, recorded } = r.rows[0];
+    if (rows_read !== outcomes || rows_read !== recorded) {
+      throw new Error(`counts do not add up: ${rows_read} rows read, ${outcomes} outcomes counted, ${recorded} recorded`);
+    }
+    await tx.query(`UPDATE imports SET status = 'done', finished_at = now(), bytes_read = file_size WHERE id = $1`, [id]);
+  });
+}
+
+const STAGE_COLUMNS = [
+  { name: 'row_no', type: 'bigint' }, { name: 'name', type: 'text' }, { name: 'mobile', type: 'text' }, { name: 'email', type: 'text' },
+  { name: 'gender', type: 'text' }, { name: 'birthday', type: 'date' }, { name: 'city', type: 'text' }, { name: 'region', type: 'text' },
+  { name: 'card_no', type: 'text' }, { name: 'occupation', type: 'text' }, { name: 'income_band', type: 'text' }, { name: 'tags', type: 'text' },
+  { name: 'store_id', type: 'bigint' }, { name: 'source', type: 'text' }, { name: 'preferred_channel', type: 'text' }, { name: 'notes', type: 'text' },
+  { name: 'attributes', type: 'text' },
+];
+
+// Columns an existing customer takes from the file: only where empty ('merged'), or wherever the file has a value ('updated').
+const FILLABLE = ['mobile', 'email', 'gender', 'birthday', 'city', 'region', 'card_no', 'occupation', 'income_band', 'preferred_store_id', 'source', 'preferred_channel', 'notes'];
+const stageCol = (c: string) => (c === 'preferred_store_id' ? 'store_id' : c);
+const APPLY_SQL = `UPDATE customers c SET
+  name = CASE WHEN s.name = '' THEN c.name WHEN s.outcome = 'updated' OR c.name = '' THEN s.name ELSE c.name END,
+  ${FILLABLE.map((f) => `${f} = CASE WHEN s.outcome = 'updated' THEN coalesce(s.${stageCol(f)}, c.${f}) ELSE coalesce(c.${f}, s.${stageCol(f)}) END`).join(',\n  ')},
+  tags = c.tags || ARRAY(SELECT t FROM unnest(string_to_array(s.tags, chr(31))) t WHERE t <> ALL (c.tags)),
+  attributes = CASE WHEN s.outcome = 'updated' THEN c.attributes || s.attributes::jsonb ELSE s.attributes::jsonb || c.attributes END,
+  updated_at = now(), version = c.version + 1
+FROM import_stage s WHERE s.rank = $1 AND c.id = s.match_id`;
+
+/**
+ * One batch in one transaction: rows rejected by the rules, duplicates within the batch folded into their first
+ * occurrence, then the rest staged and classified against existing customers with a few set-based statements.
+ */
+async function commitCustomerBatch(
+  db: Db, importId: number, policy: DuplicatePolicy, ctx: RowContext, rows: { rowNo: number; cells: string[] }[], prevRowNo: number, bytes: number,
+): Promise<number> {
+  const leaders: Leader[] = [];
+  const rejected: { rowNo: number; field: string; zh: string; en: string; data: string }[] = [];
+  const followers: { rowNo: number; leaderRowNo: number; data: string }[] = [];
+  const owner = new Map<string, number>();
+  const cellsByRow = new Map<number, string[]>();
+  for (const input of rows) {
+    const res = cleanCustomerRow(input.cells, ctx);
+    if ('problem' in res) {
+      rejected.push({ rowNo: input.rowNo, field: res.problem.field, zh: res.problem.zh, en: res.problem.en, data: rawData(input.cells) });
+      continue;
+    }
+    const row = res.row;
+    const keys = duplicateKeys(row);
+    let li: number | undefined;
+    for (const k of keys) {
+      li = owner.get(k);
+      if (li !== undefined) break;
+    }
+    if (li === undefined) {
+      li = leaders.push({ rowNo: input.rowNo, row }) - 1;
+      cellsByRow.set(input.rowNo, input.cells);
+    } else {
+      // A unique key another first occurrence owns stays with it, so no two staged rows share a mobile or a card.
+      if (row.mobile && owner.get(`m:${row.mobile}`) !== undefined && owner.get(`m:${row.mobile}`) !== li) row.mobile = null;
+      if (row.cardNo && owner.get(`c:${row.cardNo}`) !== undefined && owner.get(`c:${row.cardNo}`) !== li) row.cardNo = null;
+      mergeInto(leaders[li]!.row, row);
+      followers.push({ rowNo: input.rowNo, leaderRowNo: leaders[li]!.rowNo, data: rawData(input.cells) });
+    }
+    for (const k of duplicateKeys(leaders[li]!.row)) if (!owner.has(k)) owner.set(k, li);
+  }
+  const lastRowNo = rows[rows.length - 1]!.rowNo;
+
+  await db.tx(async (tx) => {
+    await tx.query(`CREATE TEMP TABLE import_stage (
+      row_no bigint PRIMARY KEY, name text, mobile text, email text, gender text, birthday date, city text, region text, card_no text,
+      occupation text, income_band text, tags text, store_id bigint, source text, preferred_channel text, notes text, attributes text,
+      match_id bigint, match_by text, first_row bigint, new_id bigint, outcome text, field text, reason_zh text, reason_en text, rank int
+    ) ON COMMIT DROP`);
+    if (leaders.length) {
+      await insertRows(tx, 'import_stage', STAGE_COLUMNS, leaders.map(({ rowNo, row: c }) => [
+        rowNo, c.name, c.mobile, c.email, c.gender, c.birthday, c.city, c.region, c.cardNo, c.occupation, c.incomeBand, c.tags.join('\u001f'),
+        c.storeId, c.source, c.preferredChannel, c.notes, JSON.stringify(c.attributes),
+      ]), { chunk: BATCH_ROWS });
+      await classifyAndWrite(tx, importId, policy);
+    }
+    if (rejected.length) {
+      await insertRows(tx, 'import_rows', [
+        { name: 'import_id', type: 'bigint' }, { name: 'row_no', type: 'bigint' }, { name: 'outcome', type: 'text' }, { name: 'field', type: 'text' },
+        { name: 'reason_zh', type: 'text' }, { name: 'reason_en', type: 'text' }, { name: 'data', type: 'jsonb' },
+      ], rejected.map((x) => [importId, x.rowNo, 'rejected', x.field, x.zh, x.en, x.data]), { chunk: BATCH_ROWS });
+    }
+    if (followers.length) {
+      await tx.query(
+        `INSERT INTO import_rows (import_id, row_no, outcome, customer_id, field, reason_zh, reason_en, data)
+         SELECT $1, f.row_no, CASE WHEN s.outcome = 'rejected' THEN 'rejected' ELSE 'merged' END, coalesce(s.new_id, s.match_id), s.field,
+           CASE WHEN s.outcome = 'rejected' THEN '与第 ' || s.row_no || ' 行重复，该行被拒绝：' || s.reason_zh ELSE '与文件第 ' || s.row_no || ' 行重复，已合并' END,
+           CASE WHEN s.outcome = 'rejected' THEN 'duplicate of row ' || s.row_no || ', which was rejected: ' || s.reason_en ELSE 'duplicate of row ' || s.row_no || ' in this file, merged' END,
+           CASE WHEN s.outcome = 'rejected' THEN f.data::jsonb END
+         FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS f(row_no, leader, data) JOIN import_stage s ON s.row_no = f.leader`,
+        [importId, followers.map((f) => f.rowNo), followers.map((f) => f.leaderRowNo), followers.map((f) => f.data)],
+      );
+    }
+    if (leaders.length) {
+      // Rows the database rejected (duplicates skipped by policy, card conflicts) keep their input too.
+      const rej = await tx.query(`SELECT row_no FROM import_stage WHERE outcome = 'rejected'`);
+      if (rej.rows.length) {
+        const nos = rej.rows.map((x) => Number(x.row_no));
+        await tx.query(
+          `UPDATE import_rows r SET data = d.data::jsonb FROM unnest($2::bigint[], $3::text[]) AS d(row_no, data) WHERE r.import_id = $1 AND r.row_no = d.row_no`,
+          [importId, nos, nos.map((n) => rawData(cellsByRow.get(n) ?? []))],
+        );
+      }
+    }
+    const upd = await tx.query(
+      `UPDATE imports i SET last_row_no = $3, bytes_read = $4, rows_read = i.rows_read + x.n, created = i.created + x.created,
+         updated = i.updated + x.updated, merged = i.merged + x.merged, rejected = i.rejected + x.rejected
+       FROM (SELECT count(*) AS n, count(*) FILTER (WHERE outcome = 'created') AS created, count(*) FILTER (WHERE outcome = 'updated') AS updated,
+               count(*) FILTER (WHERE outcome = 'merged') AS merged, count(*) FILTER (WHERE outcome = 'rejected') AS rejected
+             FROM import_rows WHERE import_id = $1 AND row_no > $2 AND row_no <= $3) x
+       WHERE i.id = $1 AND i.last_row_no = $2 AND x.n = $5`,
+      [importId, prevRowNo, lastRowNo, bytes, rows.length],
+    );
+    if (upd.rowCount !== 1) throw new Error(`batch after row ${prevRowNo} was committed by another run, or lost rows`);
+  });
+  return lastRowNo;
+}
+
+async function classifyAndWrite(tx: Queryable, importId: number, policy: DuplicatePolicy) {
+  await tx.query(`ANALYZE import_stage`);
+  await tx.query(`UPDATE import_stage s SET match_id = c.id, match_by = 'mobile' FROM customers c
+    WHERE s.mobile IS NOT NULL AND c.mobile = s.mobile AND c.status = 'active'`);
+  await tx.query(`UPDATE import_stage s SET match_id = c.id, match_by = 'cardNo' FROM customers c
+    WHERE s.match_id IS NULL AND s.card_no IS NOT NULL AND c.card_no = s.card_no AND c.status = 'active'`);
+  await tx.query(`UPDATE import_stage s SET match_id = m.id, match_by = 'email'
+    FROM (SELECT DISTINCT ON (lower(c.email)) lower(c.email) AS email, c.id FROM customers c
+          WHERE c.status = 'active' AND c.email IS NOT NULL AND lower(c.email) IN (SELECT email FROM import_stage WHERE match_id IS NULL AND email IS NOT NULL)
+          ORDER BY lower(c.email), c.id) m
+    WHERE s.match_id IS NULL AND s.email = m.email`);
+  await tx.query(`UPDATE import_stage s SET match_id = m.id, match_by = 'birthday'
+    FROM (SELECT DISTINCT ON (c.name, c.birthday) c.name, c.birthday, c.id FROM customers c
+          WHERE c.status = 'active' AND c.birthday IS NOT NULL AND (c.name, c.birthday) IN (SELECT name, birthday FROM import_stage WHERE match_id IS NULL AND birthday IS NOT NULL AND name <> '')
+          ORDER BY c.name, c.birthday, c.id) m
+    WHERE s.match_id IS NULL AND s.name = m.name AND s.birthday = m.birthday`);
+  await tx.query(`UPDATE import_stage s SET outcome = 'rejected', field = 'cardNo', reason_zh = '会员卡号已属于另一位会员', reason_en = 'card number belongs to another customer'
+    FROM customers c WHERE s.card_no IS NOT NULL AND c.card_no = s.card_no AND c.id IS DISTINCT FROM s.match_id`);
+  await tx.query(`UPDATE import_stage s SET first_row = r.row_no FROM import_rows r
+    WHERE s.match_id IS NOT NULL AND s.outcome IS NULL AND r.import_id = $1 AND r.outcome = 'created' AND r.customer_id = s.match_id`, [importId]);
+  const byZh = `CASE match_by WHEN 'mobile' THEN '手机号' WHEN 'cardNo' THEN '会员卡号' WHEN 'email' THEN '邮箱' ELSE '姓名和生日' END`;
+  const byEn = `CASE match_by WHEN 'mobile' THEN 'mobile' WHEN 'cardNo' THEN 'card number' WHEN 'email' THEN 'email' ELSE 'name and birthday' END`;
+  await tx.query(`UPDATE import_stage SET
+      outcome = CASE WHEN first_row IS NOT NULL THEN 'merged' WHEN $1 = 'update' THEN 'updated' WHEN $1 = 'merge' THEN 'merged' ELSE 'rejected' END,
+      field = CASE match_by WHEN 'birthday' THEN 'name+birthday' ELSE match_by END,
+      reason_zh = CASE WHEN first_row IS NOT NULL THEN '与文件第 ' || first_row || ' 行重复（' || ${byZh} || '相同），已合并'
+                       WHEN $1 = 'skip' THEN '已有' || ${byZh} || '相同的会员，按策略跳过'
+                       ELSE '与已有会员重复（' || ${byZh} || '相同）' END,
+      reason_en = CASE WHEN first_row IS NOT NULL THEN 'duplicate of row ' || first_row || ' in this file (same ' || ${byEn} || '), merged'
+                       WHEN $1 = 'skip' THEN 'a customer with the same ' || ${byEn} || ' exists; skipped by policy'
+                       ELSE 'matches an existing customer (same ' || ${byEn} || ')' END
+    WHERE match_id IS NOT NULL AND outcome IS NULL`, [policy]);
+  const ranks = await tx.query(`UPDATE import_stage s SET rank = x.rk
+    FROM (SELECT row_no, row_number() OVER (PARTITION BY match_id ORDER BY row_no) AS rk FROM import_stage WHERE outcome IN ('merged','updated')) x
+    WHERE s.row_no = x.row_no RETURNING s.rank`);
+  const maxRank = ranks.rows.reduce((m, x) => Math.max(m, Number(x.rank)), 0);
+  // Several rows of one batch can match the same customer (by different keys): apply them one after another, in file order.
+  for (let k = 1; k <= maxRank; k++) await tx.query(APPLY_SQL, [k]);
+  await tx.query(`UPDATE import_stage SET outcome = 'created', new_id = nextval(pg_get_serial_sequence('customers', 'id'))
+    WHERE outcome IS NULL AND match_id IS NULL`);
+  await tx.query(`INSERT INTO customers (id, name, mobile, email, gender, birthday, city, region, card_no, occupation, income_band, tags,
+      preferred_store_id, source, preferred_channel, notes, attributes)
+    OVERRIDING SYSTEM VALUE
+    SELECT new_id, name, mobile, email, gender, birthday, city, region, card_no, occupation, income_band, string_to_array(tags, chr(31)),
+      store_id, coalesce(source, 'import'), preferred_channel, notes, attributes::jsonb
+    FROM import_stage WHERE outcome = 'created' ORDER BY row_no`);
+  await tx.query(`INSERT INTO import_rows (import_id, row_no, outcome, customer_id, field, reason_zh, reason_en)
+    SELECT $1, row_no, outcome, coalesce(new_id, match_id), field, reason_zh, reason_en FROM import_stage`, [importId]);
+}
+
+export type ReportFilter = 'all' | 'rejected';
+
+export interface ReportRow {
+  rowNo: number;
+  outcome: string;
+  customerId: number | null;
+  field: string | null;
+  reasonZh: string | null;
+  reasonEn: string | null;
+  data: string[] | null;
+}
+
+/** The per-row outcomes in file order, a page at a time (keyset on the row number), so a million rows stream in constant memory. */
+export async function* reportRows(q: Queryable, importId: number, filter: ReportFilter): AsyncGenerator<ReportRow> {
+  let after = 0;
+  for (;;) {
+    const r = await q.query(
+      `SELECT row_no AS "rowNo", outcome, customer_id AS "customerId", field, reason_zh AS "reasonZh", reason_en AS "reasonEn", data
+       FROM import_rows WHERE import_id = $1 AND row_no > $2 AND ($3 = 'all' OR outcome = 'rejected') ORDER BY row_no LIMIT 5000`,
+      [importId, after, filter],
+    );
+    for (const row of r.rows) yield row as ReportRow;
+    if (r.rows.length < 5000) return;
+    after = Number(r.rows[r.rows.length - 1].rowNo);
+  }
+}
