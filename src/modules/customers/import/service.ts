@@ -198,6 +198,18 @@ export async function runImport(db: Db, id: number, opts: { batchRows?: number; 
   let lastRowNo = Number(imp.last_row_no);
   let headerSkipped = !imp.has_header;
   let batch: { rowNo: number; cells: string[] }[] = [];
+  // The next batch is read and cleaned while the database writes the previous one; writes stay strictly in order.
+  let inflight: Promise<void> | null = null;
+  const submit = async (rows: { rowNo: number; cells: string[] }[]) => {
+    const prepared = prepareCustomerBatch(rows, ctx);
+    if (inflight) await inflight;
+    const write = writeCustomerBatch(db, id, imp.duplicate_policy, prepared, lastRowNo, bytes).then((last) => {
+      lastRowNo = last;
+      opts.afterBatch?.(last);
+    });
+    write.catch(() => undefined);
+    inflight = write;
+  };
   try {
     for await (const row of readRows(imp.file_path, sniffed, (n) => (bytes += n))) {
       if (!headerSkipped) {
@@ -207,14 +219,15 @@ export async function runImport(db: Db, id: number, opts: { batchRows?: number; 
       if (row.rowNo <= lastRowNo) continue;
       batch.push(row);
       if (batch.length >= batchRows) {
-        lastRowNo = await commitCustomerBatch(db, id, imp.duplicate_policy, ctx, batch, lastRowNo, bytes);
+        await submit(batch);
         batch = [];
-        opts.afterBatch?.(lastRowNo);
       }
     }
-    if (batch.length) lastRowNo = await commitCustomerBatch(db, id, imp.duplicate_policy, ctx, batch, lastRowNo, bytes);
+    if (batch.length) await submit(batch);
+    if (inflight) await inflight;
     await finishImport(db, id);
   } catch (err) {
+    if (inflight) await (inflight as Promise<void>).catch(() => undefined);
     const message = err instanceof AppError ? err.messages.en : (err as Error).message;
     await db.query(`UPDATE imports SET status = 'failed', error = $2 WHERE id = $1`, [id, cut(`after row ${lastRowNo}: ${message}`, 1000)]);
     throw err;
@@ -263,12 +276,20 @@ FROM import_stage s WHERE s.rank = $1 AND c.id = s.match_id`;
  * One batch in one transaction: rows rejected by the rules, duplicates within the batch folded into their first
  * occurrence, then the rest staged and classified against existing customers with a few set-based statements.
  */
-async function commitCustomerBatch(
-  db: Db, importId: number, policy: DuplicatePolicy, ctx: RowContext, rows: { rowNo: number; cells: string[] }[], prevRowNo: number, bytes: number,
-): Promise<number> {
+interface PreparedBatch {
+  leaders: Leader[];
+  rejected: { rowNo: number; field: string; zh: string; en: string; data: string }[];
+  followers: { rowNo: number; leaderRowNo: number; data: string }[];
+  cellsByRow: Map<number, string[]>;
+  rowCount: number;
+  lastRowNo: number;
+}
+
+/** The pure half of a batch: rows rejected by the rules, and duplicates within the batch folded into their first occurrence. */
+function prepareCustomerBatch(rows: { rowNo: number; cells: string[] }[], ctx: RowContext): PreparedBatch {
   const leaders: Leader[] = [];
-  const rejected: { rowNo: number; field: string; zh: string; en: string; data: string }[] = [];
-  const followers: { rowNo: number; leaderRowNo: number; data: string }[] = [];
+  const rejected: PreparedBatch['rejected'] = [];
+  const followers: PreparedBatch['followers'] = [];
   const owner = new Map<string, number>();
   const cellsByRow = new Map<number, string[]>();
   for (const input of rows) {
@@ -296,13 +317,20 @@ async function commitCustomerBatch(
     }
     for (const k of duplicateKeys(leaders[li]!.row)) if (!owner.has(k)) owner.set(k, li);
   }
-  const lastRowNo = rows[rows.length - 1]!.rowNo;
+  return { leaders, rejected, followers, cellsByRow, rowCount: rows.length, lastRowNo: rows[rows.length - 1]!.rowNo };
+}
 
+/**
+ * The database half, in one transaction: first occurrences staged and classified against existing customers with a few
+ * set-based statements, every row's outcome recorded, and the import's counts and last committed row moved on.
+ */
+async function writeCustomerBatch(db: Db, importId: number, policy: DuplicatePolicy, b: PreparedBatch, prevRowNo: number, bytes: number): Promise<number> {
+  const { leaders, rejected, followers, cellsByRow, lastRowNo } = b;
   await db.tx(async (tx) => {
     await tx.query(`CREATE TEMP TABLE import_stage (
       row_no bigint PRIMARY KEY, name text, mobile text, email text, gender text, birthday date, city text, region text, card_no text,
       occupation text, income_band text, tags text, store_id bigint, source text, preferred_channel text, notes text, attributes text,
-      match_id bigint, match_by text, first_row bigint, new_id bigint, outcome text, field text, reason_zh text, reason_en text, rank int
+      match_id bigint, match_by text, first_row bigint, outcome text, field text, reason_zh text, reason_en text, rank int
     ) ON COMMIT DROP`);
     if (leaders.length) {
       await insertRows(tx, 'import_stage', STAGE_COLUMNS, leaders.map(({ rowNo, row: c }) => [
@@ -320,11 +348,11 @@ async function commitCustomerBatch(
     if (followers.length) {
       await tx.query(
         `INSERT INTO import_rows (import_id, row_no, outcome, customer_id, field, reason_zh, reason_en, data)
-         SELECT $1, f.row_no, CASE WHEN s.outcome = 'rejected' THEN 'rejected' ELSE 'merged' END, coalesce(s.new_id, s.match_id), s.field,
-           CASE WHEN s.outcome = 'rejected' THEN '与第 ' || s.row_no || ' 行重复，该行被拒绝：' || s.reason_zh ELSE '与文件第 ' || s.row_no || ' 行重复，已合并' END,
-           CASE WHEN s.outcome = 'rejected' THEN 'duplicate of row ' || s.row_no || ', which was rejected: ' || s.reason_en ELSE 'duplicate of row ' || s.row_no || ' in this file, merged' END,
-           CASE WHEN s.outcome = 'rejected' THEN f.data::jsonb END
-         FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS f(row_no, leader, data) JOIN import_stage s ON s.row_no = f.leader`,
+         SELECT $1, f.row_no, CASE WHEN l.outcome = 'rejected' THEN 'rejected' ELSE 'merged' END, l.customer_id, l.field,
+           CASE WHEN l.outcome = 'rejected' THEN '与第 ' || l.row_no || ' 行重复，该行被拒绝：' || l.reason_zh ELSE '与文件第 ' || l.row_no || ' 行重复，已合并' END,
+           CASE WHEN l.outcome = 'rejected' THEN 'duplicate of row ' || l.row_no || ', which was rejected: ' || l.reason_en ELSE 'duplicate of row ' || l.row_no || ' in this file, merged' END,
+           CASE WHEN l.outcome = 'rejected' THEN f.data::jsonb END
+         FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS f(row_no, leader, data) JOIN import_rows l ON l.import_id = $1 AND l.row_no = f.leader`,
         [importId, followers.map((f) => f.rowNo), followers.map((f) => f.leaderRowNo), followers.map((f) => f.data)],
       );
     }
@@ -346,7 +374,7 @@ async function commitCustomerBatch(
                count(*) FILTER (WHERE outcome = 'merged') AS merged, count(*) FILTER (WHERE outcome = 'rejected') AS rejected
              FROM import_rows WHERE import_id = $1 AND row_no > $2 AND row_no <= $3) x
        WHERE i.id = $1 AND i.last_row_no = $2 AND x.n = $5`,
-      [importId, prevRowNo, lastRowNo, bytes, rows.length],
+      [importId, prevRowNo, lastRowNo, bytes, b.rowCount],
     );
     if (upd.rowCount !== 1) throw new Error(`batch after row ${prevRowNo} was committed by another run, or lost rows`);
   });
@@ -354,7 +382,6 @@ async function commitCustomerBatch(
 }
 
 async function classifyAndWrite(tx: Queryable, importId: number, policy: DuplicatePolicy) {
-  await tx.query(`ANALYZE import_stage`);
   await tx.query(`UPDATE import_stage s SET match_id = c.id, match_by = 'mobile' FROM customers c
     WHERE s.mobile IS NOT NULL AND c.mobile = s.mobile AND c.status = 'active'`);
   await tx.query(`UPDATE import_stage s SET match_id = c.id, match_by = 'cardNo' FROM customers c
@@ -371,8 +398,9 @@ async function classifyAndWrite(tx: Queryable, importId: number, policy: Duplica
     WHERE s.match_id IS NULL AND s.name = m.name AND s.birthday = m.birthday`);
   await tx.query(`UPDATE import_stage s SET outcome = 'rejected', field = 'cardNo', reason_zh = '会员卡号已属于另一位会员', reason_en = 'card number belongs to another customer'
     FROM customers c WHERE s.card_no IS NOT NULL AND c.card_no = s.card_no AND c.id IS DISTINCT FROM s.match_id`);
-  await tx.query(`UPDATE import_stage s SET first_row = r.row_no FROM import_rows r
-    WHERE s.match_id IS NOT NULL AND s.outcome IS NULL AND r.import_id = $1 AND r.outcome = 'created' AND r.customer_id = s.match_id`, [importId]);
+  await tx.query(`UPDATE import_stage s SET first_row = (SELECT r.row_no FROM import_rows r
+      WHERE r.import_id = $1 AND r.outcome = 'created' AND r.customer_id = s.match_id LIMIT 1)
+    WHERE s.match_id IS NOT NULL AND s.outcome IS NULL`, [importId]);
   const byZh = `CASE match_by WHEN 'mobile' THEN '手机号' WHEN 'cardNo' THEN '会员卡号' WHEN 'email' THEN '邮箱' ELSE '姓名和生日' END`;
   const byEn = `CASE match_by WHEN 'mobile' THEN 'mobile' WHEN 'cardNo' THEN 'card number' WHEN 'email' THEN 'email' ELSE 'name and birthday' END`;
   await tx.query(`UPDATE import_stage SET
@@ -391,16 +419,21 @@ async function classifyAndWrite(tx: Queryable, importId: number, policy: Duplica
   const maxRank = ranks.rows.reduce((m, x) => Math.max(m, Number(x.rank)), 0);
   // Several rows of one batch can match the same customer (by different keys): apply them one after another, in file order.
   for (let k = 1; k <= maxRank; k++) await tx.query(APPLY_SQL, [k]);
-  await tx.query(`UPDATE import_stage SET outcome = 'created', new_id = nextval(pg_get_serial_sequence('customers', 'id'))
-    WHERE outcome IS NULL AND match_id IS NULL`);
-  await tx.query(`INSERT INTO customers (id, name, mobile, email, gender, birthday, city, region, card_no, occupation, income_band, tags,
-      preferred_store_id, source, preferred_channel, notes, attributes)
-    OVERRIDING SYSTEM VALUE
-    SELECT new_id, name, mobile, email, gender, birthday, city, region, card_no, occupation, income_band, string_to_array(tags, chr(31)),
-      store_id, coalesce(source, 'import'), preferred_channel, notes, attributes::jsonb
-    FROM import_stage WHERE outcome = 'created' ORDER BY row_no`);
-  await tx.query(`INSERT INTO import_rows (import_id, row_no, outcome, customer_id, field, reason_zh, reason_en)
-    SELECT $1, row_no, outcome, coalesce(new_id, match_id), field, reason_zh, reason_en FROM import_stage`, [importId]);
+  // New customers get their ids from the sequence up front, so each id is tied to its row without a second pass over the stage.
+  await tx.query(`WITH ids AS (
+      SELECT row_no, nextval(pg_get_serial_sequence('customers', 'id')) AS id FROM import_stage WHERE outcome IS NULL AND match_id IS NULL
+    ), ins AS (
+      INSERT INTO customers (id, name, mobile, email, gender, birthday, city, region, card_no, occupation, income_band, tags,
+        preferred_store_id, source, preferred_channel, notes, attributes)
+      OVERRIDING SYSTEM VALUE
+      SELECT ids.id, s.name, s.mobile, s.email, s.gender, s.birthday, s.city, s.region, s.card_no, s.occupation, s.income_band,
+        string_to_array(s.tags, chr(31)), s.store_id, coalesce(s.source, 'import'), s.preferred_channel, s.notes, s.attributes::jsonb
+      FROM ids JOIN import_stage s ON s.row_no = ids.row_no
+    )
+    INSERT INTO import_rows (import_id, row_no, outcome, customer_id, field, reason_zh, reason_en)
+    SELECT $1::bigint, ids.row_no, 'created', ids.id, NULL, NULL, NULL FROM ids
+    UNION ALL
+    SELECT $1::bigint, row_no, outcome, match_id, field, reason_zh, reason_en FROM import_stage WHERE outcome IS NOT NULL`, [importId]);
 }
 
 export type ReportFilter = 'all' | 'rejected';
