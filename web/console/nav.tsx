@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
 import { HomeOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { UploadOutlined } from '@ant-design/icons';
+import { ImportPage } from './customers/import/ImportPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -20,4 +22,5 @@ export interface NavPage {
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { path: '/customers/import', label: 'nav.customersImport', icon: <UploadOutlined />, element: <ImportPage />, permission: 'customers.import', group: 'nav.customers' },
 ];
