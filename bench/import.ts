@@ -11,6 +11,7 @@ import { benchDb, rng } from './lib.ts';
 import { createImport, runImport, startImport } from '../src/modules/customers/import/service.ts';
 import { csvReport } from '../src/modules/customers/import/report.ts';
 import type { Actor } from '../src/modules/staff/index.ts';
+import type { Db, Queryable } from '../src/db/client.ts';
 
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
 const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建华婷雪琳晨宇浩然子涵欣怡梓萱一诺思彤佳怡';
@@ -71,7 +72,22 @@ export default async function (args: string[]) {
     console.log(`generated ${source} in ${((performance.now() - g) / 1000).toFixed(1)} s`);
   }
   const size = (await stat(source)).size;
-  const db = await benchDb({ fresh: true, poolSize: 4 });
+  const raw = await benchDb({ fresh: true, poolSize: 4 });
+  // --trace: where the time goes, per statement (first words), summed over all batches.
+  const trace = new Map<string, number>();
+  const timedQ = (q: Queryable): Queryable => ({
+    exec: (sql) => q.exec(sql),
+    async query(text, params) {
+      const t = performance.now();
+      try {
+        return await q.query(text, params);
+      } finally {
+        const k = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+        trace.set(k, (trace.get(k) ?? 0) + performance.now() - t);
+      }
+    },
+  });
+  const db: Db = args.includes('--trace') ? { ...raw, ...timedQ(raw), tx: (fn) => raw.tx((tx) => fn(timedQ(tx))) } : raw;
   const actor: Actor = { kind: 'system', id: null, name: 'bench', role: null, storeIds: [], permissions: new Set() };
   const path = join(tmpdir(), `patron-bench-import-${process.pid}.csv`);
   await copyFile(source, path);
@@ -93,5 +109,6 @@ export default async function (args: string[]) {
   console.log(`counts: read ${done.rowsRead}, created ${done.created}, updated ${done.updated}, merged ${done.merged}, rejected ${done.rejected} (sum ${done.created + done.updated + done.merged + done.rejected})`);
   console.log(`times: preview ${s(t0, t1)} s, run ${s(t1, t2)} s, rejected-rows report ${s(t2, t3)} s (${(reportBytes / 1e6).toFixed(1)} MB), total ${s(t0, t3)} s`);
   console.log(`rate: ${Math.round(done.rowsRead / ((t3 - t0) / 1000)).toLocaleString('en')} rows/s overall on ${cpus().length} cores; load average ${load0.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
-  await db.close();
+  if (trace.size) for (const [k, ms] of [...trace].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${k}`);
+  await raw.close();
 }
