@@ -292,3 +292,16 @@ test('a mapping to an unknown field, a field twice, or without name and mobile i
   assert.equal(again.statusCode, 409);
   assert.equal((await t.request('GET', '/api/imports/999999', { cookie })).statusCode, 404);
 });
+
+test('a caller without customers.pii gets the report without the rows\' own cells', async () => {
+  const admin = await t.loginAs('admin');
+  const key = await t.request('POST', '/api/api-keys', { cookie: admin, body: { name: '数据仓库导入', scopes: ['customers.import'] } });
+  assert.equal(key.statusCode, 201, key.body);
+  const { id } = await importFile(`姓名,手机\n隐私,12345\n`);
+  const r = await t.request('GET', `/api/imports/${id}/report?rows=rejected`, { headers: { authorization: `Bearer ${key.json().key}` } });
+  assert.equal(r.statusCode, 200);
+  assert.ok(r.body.startsWith('\uFEFF'));
+  const lines = r.body.trim().split('\r\n');
+  assert.equal(lines[0], '行号 / row,结果 / outcome,会员ID / customer id,字段 / field,原因 / reason');
+  assert.equal(lines[1], '2,拒绝 / rejected,,mobile,手机号无效 / invalid mobile');
+});

@@ -254,11 +254,8 @@ async function finishImport(db: Db, id: number) {
 }
 
 const STAGE_COLUMNS = [
-  { name: 'row_no', type: 'bigint' }, { name: 'name', type: 'text' }, { name: 'mobile', type: 'text' }, { name: 'email', type: 'text' },
-  { name: 'gender', type: 'text' }, { name: 'birthday', type: 'date' }, { name: 'city', type: 'text' }, { name: 'region', type: 'text' },
-  { name: 'card_no', type: 'text' }, { name: 'occupation', type: 'text' }, { name: 'income_band', type: 'text' }, { name: 'tags', type: 'text' },
-  { name: 'store_id', type: 'bigint' }, { name: 'source', type: 'text' }, { name: 'preferred_channel', type: 'text' }, { name: 'notes', type: 'text' },
-  { name: 'attributes', type: 'text' },
+  'row_no', 'name', 'mobile', 'email', 'gender', 'birthday', 'city', 'region', 'card_no', 'occupation', 'income_band', 'tags', 'store_id', 'source',
+  'preferred_channel', 'notes', 'attributes',
 ];
 
 // Columns an existing customer takes from the file: only where empty ('merged'), or wherever the file has a value ('updated').
@@ -328,7 +325,8 @@ async function writeCustomerBatch(db: Db, importId: number, policy: DuplicatePol
   const { leaders, rejected, followers, cellsByRow, lastRowNo } = b;
   await db.tx(async (tx) => {
     // The per-row probes make cost estimates large enough to trigger JIT compilation, which costs more than the batch itself.
-    if (db.kind === 'postgres') await tx.query(`SET LOCAL jit = off`);
+    // A batch lost in a crash is simply redone (the last committed row moves with it), so its commit need not wait for the disk.
+    if (db.kind === 'postgres') await tx.exec(`SET LOCAL jit = off; SET LOCAL synchronous_commit = off`);
     const counts = { created: 0, updated: 0, merged: 0, rejected: rejected.length };
     if (rejected.length) {
       await insertRows(tx, 'import_rows', [
@@ -342,10 +340,14 @@ async function writeCustomerBatch(db: Db, importId: number, policy: DuplicatePol
         occupation text, income_band text, tags text, store_id bigint, source text, preferred_channel text, notes text, attributes text,
         match_id bigint, match_by text, first_row bigint, outcome text, field text, reason_zh text, reason_en text, rank int
       ) ON COMMIT DROP`);
-      await insertRows(tx, 'import_stage', STAGE_COLUMNS, leaders.map(({ rowNo, row: c }) => [
-        rowNo, c.name, c.mobile, c.email, c.gender, c.birthday, c.city, c.region, c.cardNo, c.occupation, c.incomeBand, c.tags.join('\u001f'),
-        c.storeId, c.source, c.preferredChannel, c.notes, JSON.stringify(c.attributes),
-      ]), { chunk: BATCH_ROWS });
+      // One JSON parameter: serialising it is native and fast, where 17 array parameters are escaped value by value.
+      await tx.query(`INSERT INTO import_stage (${STAGE_COLUMNS.join(', ')}) SELECT ${STAGE_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::import_stage, $1::json)`, [
+        JSON.stringify(leaders.map(({ rowNo, row: c }) => ({
+          row_no: rowNo, name: c.name, mobile: c.mobile, email: c.email, gender: c.gender, birthday: c.birthday, city: c.city, region: c.region,
+          card_no: c.cardNo, occupation: c.occupation, income_band: c.incomeBand, tags: c.tags.join('\u001f'), store_id: c.storeId, source: c.source,
+          preferred_channel: c.preferredChannel, notes: c.notes, attributes: JSON.stringify(c.attributes),
+        }))),
+      ]);
       const rejectedLeaders = await classify(tx, importId, policy);
       const written = await tx.query(WRITE_SQL, [
         importId,
