@@ -1,8 +1,13 @@
 import type { ReactNode } from 'react';
-import { HomeOutlined } from '@ant-design/icons';
+import { HomeOutlined, ClusterOutlined, FundOutlined, ShoppingOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
 import { UploadOutlined } from '@ant-design/icons';
 import { ImportPage } from './customers/import/ImportPage.tsx';
+import { ProductsPage } from './sales/ProductsPage.tsx';
+import { PurchasesPage } from './sales/PurchasesPage.tsx';
+import { TargetsPage } from './sales/TargetsPage.tsx';
+import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
+import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -23,4 +28,10 @@ export interface NavPage {
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
   { path: '/customers/import', label: 'nav.customersImport', icon: <UploadOutlined />, element: <ImportPage />, permission: 'customers.import', group: 'nav.customers' },
+  { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', icon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
+  { path: '/sales/products', label: 'nav.products', group: 'nav.sales', icon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },
+  { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', icon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
+  { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
+  { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
+  { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
 ];
