@@ -305,3 +305,45 @@ test('a caller without customers.pii gets the report without the rows\' own cell
   assert.equal(lines[0], '行号 / row,结果 / outcome,会员ID / customer id,字段 / field,原因 / reason');
   assert.equal(lines[1], '2,拒绝 / rejected,,mobile,手机号无效 / invalid mobile');
 });
+
+test('purchase lines are grouped by order number, booked through sales, and importing the file again counts nothing twice', async () => {
+  const m1 = mobile(), m2 = mobile();
+  await t.db.query(`INSERT INTO customers (name, mobile) VALUES ('买家甲', $1), ('买家乙', $2)`, [m1, m2]);
+  await t.db.query(`INSERT INTO stores (code, name) VALUES ('IMP01', '导入测试店') ON CONFLICT DO NOTHING`);
+  await t.db.query(`INSERT INTO products (sku, name, category, price_fen) VALUES ('IMP-SKU-1', '面霜', '护肤', 9900), ('IMP-SKU-2', '口红', '彩妆', 15900) ON CONFLICT DO NOTHING`);
+  const csv = [
+    '订单号,会员手机号,门店,时间,商品编码,数量,单价,实付',
+    `IMP-A1,${m1},IMP01,2026-01-02 10:00,IMP-SKU-1,2,99.00,`,
+    `IMP-A1,${m1},IMP01,2026-01-02 10:00,IMP-SKU-2,1,159,`,
+    `IMP-A2,${m2},IMP01,2026/1/3 11:30,IMP-SKU-1,1,99,99`,
+    `IMP-A3,${m2},IMP01,2026-01-04 09:00,IMP-SKU-1,1,99,`,
+    `IMP-A3,${m2},IMP01,2026-01-04 09:00,IMP-SKU-2,0,159,`,
+    `IMP-A4,13999999999,IMP01,2026-01-05 09:00,IMP-SKU-1,1,99,`,
+  ].join('\n');
+  const up = await upload(csv, { query: 'kind=purchases' });
+  assert.equal(up.statusCode, 201, up.body);
+  assert.deepEqual(up.json().suggestedMapping, ['orderNo', 'mobile', 'store', 'purchasedAt', 'sku', 'quantity', 'unitPrice', 'paid']);
+  const first = await importFile(csv, { query: 'kind=purchases' });
+  assert.deepEqual([first.imp.rowsRead, first.imp.created, first.imp.merged, first.imp.rejected], [6, 3, 0, 3]);
+  const o = await outcomes(first.id);
+  assert.equal(o[3]!.reason_en, 'row 6 of the same order is invalid; the order was not booked');
+  assert.equal(o[4]!.field, 'quantity');
+  assert.equal(o[5]!.outcome, 'rejected');
+  const p = await t.db.query(`SELECT external_id, total_fen, item_count FROM purchases WHERE source = 'import' AND external_id LIKE 'IMP-A%' ORDER BY external_id`);
+  assert.deepEqual(p.rows.map((r) => [r.external_id, Number(r.total_fen), Number(r.item_count)]), [['IMP-A1', 35700, 3], ['IMP-A2', 9900, 1]]);
+  const again = await importFile(csv, { query: 'kind=purchases' });
+  assert.deepEqual([again.imp.created, again.imp.merged, again.imp.rejected], [0, 3, 3]);
+  const n = await t.db.query(`SELECT count(*) AS n FROM purchases WHERE source = 'import' AND external_id LIKE 'IMP-A%'`);
+  assert.equal(Number(n.rows[0].n), 2);
+});
+
+test('starting a purchase import needs sales.write as well as customers.import', async () => {
+  const admin = await t.loginAs('admin');
+  const key = (await t.request('POST', '/api/api-keys', { cookie: admin, body: { name: '只能导入会员', scopes: ['customers.import'] } })).json().key;
+  const auth = { authorization: `Bearer ${key}` };
+  const up = await upload('订单号,会员手机号,时间,商品编码,数量,单价\nX1,13800000000,2026-01-02,S,1,1\n', { query: 'kind=purchases' });
+  assert.equal(up.statusCode, 201);
+  const r = await t.request('POST', `/api/imports/${up.json().id}/start`, { headers: auth, body: { mapping: up.json().suggestedMapping } });
+  assert.equal(r.statusCode, 403);
+  assert.equal((await t.request('GET', `/api/imports/${up.json().id}`, { headers: auth })).json().status, 'uploaded');
+});

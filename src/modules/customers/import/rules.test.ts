@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cleanCustomerRow, duplicateKeys, excelSerialToDate, mergeInto, normaliseEmail, normaliseGender, parseBirthday, parseDate, recogniseHeader, splitTags,
+  cleanCustomerRow, cleanPurchaseRow, parseDateTime, parseFen, duplicateKeys, excelSerialToDate, mergeInto, normaliseEmail, normaliseGender, parseBirthday, parseDate, recogniseHeader, splitTags,
   suggestMapping, type RowContext,
 } from './rules.ts';
 import { canonicalEncoding, cellText, detectDelimiter } from './files.ts';
@@ -117,4 +117,38 @@ test('file helpers: delimiters, encodings and XLSX cell values', () => {
   assert.equal(cellText(new Date(Date.UTC(1990, 0, 2))), '1990-01-02');
   assert.equal(cellText({ richText: [{ text: '张' }, { text: '伟' }] }), '张伟');
   assert.equal(cellText({ formula: 'A1', result: 13800138000 }), '13800138000');
+});
+
+test('amounts in yuan become whole fen without floating point', () => {
+  const table: [string, number | null | undefined][] = [['12', 1200], ['12.5', 1250], ['¥1,234.56', 123456], ['￥0.07', 7], ['8元', 800], ['', null], ['1.234', undefined], ['-3', undefined], ['abc', undefined]];
+  for (const [input, want] of table) assert.equal(parseFen(input), want, input);
+});
+
+test('purchase times are read in Beijing time unless they carry an offset', () => {
+  const table: [string, string | null | undefined][] = [
+    ['2026-01-02 13:45', '2026-01-02T05:45:00.000Z'], ['2026/1/2 13:45:30', '2026-01-02T05:45:30.000Z'], ['2026年1月2日 08:00', '2026-01-02T00:00:00.000Z'],
+    ['2026-01-02', '2026-01-01T16:00:00.000Z'], ['2026-01-02T13:45:00Z', '2026-01-02T13:45:00.000Z'], ['46024.5', '2026-01-02T04:00:00.000Z'],
+    ['', null], ['2026-01-02 25:00', undefined], ['yesterday', undefined],
+  ];
+  for (const [input, want] of table) assert.equal(parseDateTime(input), want, input);
+});
+
+test('a purchase line row is cleaned, or rejected naming its field', () => {
+  const mapping = ['orderNo', 'mobile', 'store', 'purchasedAt', 'sku', 'quantity', 'unitPrice', 'channel'];
+  const c = { mapping, columnCount: mapping.length, strictWidth: true };
+  const ok = cleanPurchaseRow(['A001', '138 0013 8000', 'S001', '2026-01-02 10:00', 'SKU-1', '2', '19.90', '小程序'], c);
+  assert.ok('row' in ok);
+  assert.deepEqual([ok.row.mobile, ok.row.quantity, ok.row.unitPriceFen, ok.row.channel], ['13800138000', 2, 1990, 'mini_program']);
+  const table: [string[], string][] = [
+    [['A001', '123', 'S001', '2026-01-02', 'SKU-1', '1', '1', ''], 'mobile'],
+    [['A001', '13800138000', 'S001', '2026-01-02', 'SKU-1', '0', '1', ''], 'quantity'],
+    [['A001', '13800138000', 'S001', '2026-01-02', 'SKU-1', '1', '1.999', ''], 'unitPrice'],
+    [['A001', '13800138000', 'S001', 'soon', 'SKU-1', '1', '1', ''], 'purchasedAt'],
+    [['', '13800138000', 'S001', '2026-01-02', 'SKU-1', '1', '1', ''], 'orderNo'],
+    [['A001', '13800138000', 'S001', '2026-01-02', 'SKU-1', '1', '1', '电话'], 'channel'],
+  ];
+  for (const [cells, field] of table) {
+    const r = cleanPurchaseRow(cells, c);
+    assert.ok('problem' in r && r.problem.field === field, `${cells.join('|')} → ${field}`);
+  }
 });

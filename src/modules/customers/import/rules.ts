@@ -297,3 +297,122 @@ export function mergeInto(first: CustomerRow, later: CustomerRow): void {
     }
   }
 }
+
+/** Yuan as written ("12.5", "¥1,234.50", "￥8") to whole fen, by string arithmetic; null for empty, undefined when not an amount. */
+export function parseFen(s: string): number | null | undefined {
+  const v = s.trim().replace(/^[¥￥]/, '').replace(/,/g, '').replace(/元$/, '').trim();
+  if (!v) return null;
+  const m = /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(v);
+  if (!m) return undefined;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+/**
+ * A purchase time as people write it, read in the business time zone (UTC+8, no daylight saving) unless it carries
+ * an offset: 2026-01-02 13:45[:00], 2026/1/2 13:45, 2026年1月2日 13:45, a bare date (midnight), ISO 8601, or an Excel serial.
+ */
+export function parseDateTime(s: string): string | null | undefined {
+  const v = s.trim();
+  if (!v) return null;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return Number.isNaN(Date.parse(v)) ? undefined : new Date(v).toISOString();
+  let date: string | null | undefined;
+  let time = '00:00:00';
+  const m = /^(.+?)(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(v);
+  if (m && m[2] !== undefined) {
+    const [h, mi, se] = [Number(m[2]), Number(m[3]), Number(m[4] ?? 0)];
+    if (h > 23 || mi > 59 || se > 59) return undefined;
+    time = `${pad(h)}:${pad(mi)}:${pad(se)}`;
+    date = parseDate(m[1]!);
+  } else if (/^\d{1,5}\.\d+$/.test(v)) {
+    const serial = Number(v);
+    date = excelSerialToDate(serial);
+    const secs = Math.round((serial % 1) * 86400);
+    time = `${pad(Math.floor(secs / 3600) % 24)}:${pad(Math.floor(secs / 60) % 60)}:${pad(secs % 60)}`;
+  } else {
+    date = parseDate(v);
+  }
+  if (!date) return undefined;
+  return new Date(`${date}T${time}+08:00`).toISOString();
+}
+
+const CHANNEL_WORDS: Record<string, string> = {
+  门店: 'store', 线下: 'store', 实体店: 'store', store: 'store', pos: 'store',
+  线上: 'online', 商城: 'online', 网店: 'online', 官网: 'online', online: 'online', web: 'online',
+  app: 'app', 应用: 'app', 小程序: 'mini_program', 微信小程序: 'mini_program', mini_program: 'mini_program', miniprogram: 'mini_program',
+};
+
+export interface PurchaseLineRow {
+  orderNo: string;
+  mobile: string | null;
+  cardNo: string | null;
+  storeCode: string | null;
+  purchasedAt: string | null;
+  sku: string;
+  quantity: number;
+  unitPriceFen: number;
+  amountFen: number | null;
+  discountFen: number | null;
+  paidFen: number | null;
+  channel: string | null;
+}
+
+const PURCHASE_ZH: Record<string, string> = {
+  orderNo: '订单号', mobile: '手机号', cardNo: '会员卡号', store: '门店', purchasedAt: '时间', sku: '商品编码', quantity: '数量',
+  unitPrice: '单价', amount: '金额', discount: '折扣', paid: '实付', channel: '渠道',
+};
+
+/** One purchase line row to clean values, or the first problem that rejects it. */
+export function cleanPurchaseRow(cells: string[], ctx: Pick<RowContext, 'mapping' | 'columnCount' | 'strictWidth'>): { row: PurchaseLineRow } | { problem: Problem } {
+  if (ctx.strictWidth && cells.length < ctx.columnCount) {
+    return { problem: { field: '(row)', zh: `列数不足：应有 ${ctx.columnCount} 列，实际 ${cells.length} 列`, en: `missing columns: expected ${ctx.columnCount}, found ${cells.length}` } };
+  }
+  if (cells.length > ctx.columnCount && cells.slice(ctx.columnCount).some((c) => c.trim() !== '')) {
+    return { problem: { field: '(row)', zh: `多出的列：应有 ${ctx.columnCount} 列，实际 ${cells.length} 列`, en: `extra columns: expected ${ctx.columnCount}, found ${cells.length}` } };
+  }
+  const v: Record<string, string> = {};
+  for (let i = 0; i < ctx.mapping.length; i++) {
+    const target = ctx.mapping[i];
+    if (!target) continue;
+    const raw = (cells[i] ?? '').trim();
+    const zh = PURCHASE_ZH[target] ?? target;
+    if (raw.includes('\uFFFD')) return { problem: { field: target, zh: `${zh}含无法识别的字符（文件编码不对？）`, en: `${target} has unreadable characters (wrong file encoding?)` } };
+    if (raw.length > 128 || CONTROL.test(raw)) return { problem: { field: target, zh: `${zh}过长或含控制字符`, en: `${target} is too long or contains control characters` } };
+    v[target] = raw;
+  }
+  const bad = (field: string, zhWhy: string, enWhy: string) => ({ problem: { field, zh: `${PURCHASE_ZH[field] ?? field}${zhWhy}`, en: `${field} ${enWhy}` } });
+  if (!v.orderNo) return bad('orderNo', '为空', 'is empty');
+  if (!v.sku) return bad('sku', '为空', 'is empty');
+  let mobile: string | null = null;
+  if (v.mobile) {
+    mobile = normaliseMobile(v.mobile);
+    if (!mobile) return { problem: { field: 'mobile', zh: '手机号无效', en: 'invalid mobile' } };
+  }
+  const cardNo = v.cardNo || null;
+  if (!mobile && !cardNo) return { problem: { field: 'mobile', zh: '需要会员手机号或会员卡号', en: 'needs a member mobile or card number' } };
+  const purchasedAt = parseDateTime(v.purchasedAt ?? '');
+  if (purchasedAt === undefined) return bad('purchasedAt', '无效', 'is not a valid time');
+  const quantity = Number(v.quantity ?? '1');
+  if (!Number.isInteger(quantity) || quantity <= 0 || quantity > 1_000_000) return bad('quantity', '应为正整数', 'must be a positive whole number');
+  const money: Record<string, number | null> = {};
+  for (const f of ['unitPrice', 'amount', 'discount', 'paid']) {
+    const fen = parseFen(v[f] ?? '');
+    if (fen === undefined) return bad(f, '不是有效金额（元，最多两位小数）', 'is not an amount in yuan with at most two decimals');
+    money[f] = fen;
+  }
+  let unitPriceFen = money.unitPrice;
+  if (unitPriceFen == null) {
+    if (money.amount == null || money.amount % quantity !== 0) return bad('unitPrice', '为空', 'is empty');
+    unitPriceFen = money.amount / quantity;
+  }
+  let channel: string | null = null;
+  if (v.channel) {
+    channel = CHANNEL_WORDS[v.channel.toLowerCase().replace(/\s/g, '')] ?? null;
+    if (!channel) return bad('channel', '无效（门店/线上/app/小程序）', 'is not one of store, online, app, mini_program');
+  }
+  return {
+    row: {
+      orderNo: v.orderNo, mobile, cardNo: mobile ? null : cardNo, storeCode: v.store || null, purchasedAt, sku: v.sku, quantity, unitPriceFen,
+      amountFen: money.amount ?? null, discountFen: money.discount ?? null, paidFen: money.paid ?? null, channel,
+    },
+  };
+}

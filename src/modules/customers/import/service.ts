@@ -2,8 +2,9 @@ import { rm } from 'node:fs/promises';
 import type { Db, Queryable } from '../../../db/client.ts';
 import { insertRows } from '../../../db/client.ts';
 import { normaliseMobile } from '../../../lib/phone.ts';
-import { AppError, badRequest, conflict, notFound } from '../../../http/errors.ts';
-import { recordAudit, type Actor } from '../../staff/index.ts';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../../../http/errors.ts';
+import { can, recordAudit, type Actor } from '../../staff/index.ts';
+import { writePurchaseBatch } from './purchases.ts';
 import { firstRows, readRows, sniffFile, type Sniffed } from './files.ts';
 import {
   CUSTOMER_FIELDS, PURCHASE_FIELDS, cleanCustomerRow, duplicateKeys, isAttributeTarget, mergeInto, normaliseEmail, parseDate,
@@ -136,6 +137,7 @@ export function validateMapping(mapping: (string | null)[], columns: string[], k
     for (const need of ['orderNo', 'sku', 'purchasedAt']) {
       if (!seen.has(need)) throw badRequest('VALIDATION_FAILED', `Map a column to ${need}.`, `请映射 ${need} 列。`, [{ path: 'mapping', en: `needs ${need}`, zh: `需要 ${need}` }]);
     }
+    if (!seen.has('unitPrice') && !seen.has('amount')) throw badRequest('VALIDATION_FAILED', 'Map a column to unitPrice or amount.', '请映射单价或金额列。', [{ path: 'mapping', en: 'needs unitPrice or amount', zh: '需要单价或金额' }]);
     if (!seen.has('mobile') && !seen.has('cardNo')) throw badRequest('VALIDATION_FAILED', 'Map a column to mobile or cardNo.', '请映射会员手机号或会员卡号。', [{ path: 'mapping', en: 'needs mobile or cardNo', zh: '需要手机号或会员卡号' }]);
   }
   return out;
@@ -148,9 +150,7 @@ export async function startImport(db: Db, actor: Actor, id: number, input: { map
     const imp = r.rows[0];
     if (!imp) throw notFound('Import', '导入任务');
     if (imp.status !== 'uploaded') throw conflict('IMPORT_ALREADY_STARTED', 'This import has already been started.', '该导入任务已经开始。', { status: imp.status });
-    if (imp.kind === 'purchases') {
-      throw badRequest('PURCHASE_IMPORT_UNAVAILABLE', 'Importing purchases is not available yet.', '暂不支持导入消费记录。');
-    }
+    if (imp.kind === 'purchases' && !can(actor, 'sales.write')) throw forbidden();
     const mapping = validateMapping(input.mapping, imp.columns, imp.kind);
     await tx.query(`UPDATE imports SET mapping = $2, duplicate_policy = $3, status = 'queued' WHERE id = $1`, [id, JSON.stringify(mapping), input.duplicatePolicy]);
     await recordAudit(tx, actor, { action: 'import.start', entity: 'import', entityId: id, details: { duplicatePolicy: input.duplicatePolicy } });
@@ -197,10 +197,16 @@ export async function runImport(db: Db, id: number, opts: { batchRows?: number; 
   let bytes = 0;
   let lastRowNo = Number(imp.last_row_no);
   let headerSkipped = !imp.has_header;
+  const orderCol = imp.kind === 'purchases' ? (imp.mapping as (string | null)[]).indexOf('orderNo') : -1;
   let batch: { rowNo: number; cells: string[] }[] = [];
   // The next batch is read and cleaned while the database writes the previous one; writes stay strictly in order.
   let inflight: Promise<void> | null = null;
   const submit = async (rows: { rowNo: number; cells: string[] }[]) => {
+    if (imp.kind === 'purchases') {
+      lastRowNo = await writePurchaseBatch(db, id, ctx, rows, lastRowNo, bytes);
+      opts.afterBatch?.(lastRowNo);
+      return;
+    }
     const prepared = prepareCustomerBatch(rows, ctx);
     if (inflight) await inflight;
     const write = writeCustomerBatch(db, id, imp.duplicate_policy, prepared, lastRowNo, bytes).then((last) => {
@@ -217,8 +223,13 @@ export async function runImport(db: Db, id: number, opts: { batchRows?: number; 
         continue;
       }
       if (row.rowNo <= lastRowNo) continue;
+      // Purchase batches end between orders, so the lines of one order are booked together.
+      if (orderCol >= 0 && batch.length >= batchRows && (row.cells[orderCol] ?? '').trim() !== (batch[batch.length - 1]!.cells[orderCol] ?? '').trim()) {
+        await submit(batch);
+        batch = [];
+      }
       batch.push(row);
-      if (batch.length >= batchRows) {
+      if (orderCol < 0 && batch.length >= batchRows) {
         await submit(batch);
         batch = [];
       }
