@@ -7,7 +7,7 @@ import { defineMessages, useT } from '../../i18n.tsx';
 defineMessages({
   'nav.customers': { zh: '会员', en: 'Customers' },
   'nav.customersImport': { zh: '批量导入', en: 'Bulk import' },
-  'customers.import.title': { zh: '批量导入会员', en: 'Import customers' },
+  'customers.import.title': { zh: '批量导入会员与消费', en: 'Import customers and purchases' },
   'customers.import.drop': { zh: '点击或拖拽 CSV / XLSX 文件到此处上传', en: 'Click or drag a CSV / XLSX file here to upload' },
   'customers.import.dropHint': { zh: '最大 512 MB；支持 UTF-8 与 GBK 编码，首行为表头', en: 'Up to 512 MB; UTF-8 or GBK; the first row holds the headers' },
   'customers.import.encoding': { zh: '文件编码', en: 'Encoding' },
@@ -55,6 +55,18 @@ defineMessages({
   'customers.import.field.source': { zh: '来源', en: 'Source' },
   'customers.import.field.preferredChannel': { zh: '偏好渠道', en: 'Preferred channel' },
   'customers.import.field.notes': { zh: '备注', en: 'Notes' },
+  'customers.import.kind': { zh: '导入内容', en: 'What to import' },
+  'customers.import.kind.customers': { zh: '会员资料', en: 'Customers' },
+  'customers.import.kind.purchases': { zh: '消费记录（按订单号合并明细行）', en: 'Purchases (lines grouped by order number)' },
+  'customers.import.field.orderNo': { zh: '订单号', en: 'Order number' },
+  'customers.import.field.purchasedAt': { zh: '购买时间', en: 'Purchase time' },
+  'customers.import.field.sku': { zh: '商品编码', en: 'SKU' },
+  'customers.import.field.quantity': { zh: '数量', en: 'Quantity' },
+  'customers.import.field.unitPrice': { zh: '单价（元）', en: 'Unit price (yuan)' },
+  'customers.import.field.amount': { zh: '金额（元）', en: 'Amount (yuan)' },
+  'customers.import.field.discount': { zh: '折扣（元）', en: 'Discount (yuan)' },
+  'customers.import.field.paid': { zh: '实付（元）', en: 'Paid (yuan)' },
+  'customers.import.field.channel': { zh: '渠道', en: 'Channel' },
 });
 
 interface Uploaded {
@@ -100,6 +112,7 @@ function ReportLinks({ id }: { id: number }) {
 export function ImportPage() {
   const { t, lang } = useT();
   const [encoding, setEncoding] = useState<string>('');
+  const [kind, setKind] = useState<'customers' | 'purchases'>('customers');
   const [uploaded, setUploaded] = useState<Uploaded | null>(null);
   const [mapping, setMapping] = useState<(string | null)[]>([]);
   const [policy, setPolicy] = useState<'merge' | 'update' | 'skip'>('merge');
@@ -125,7 +138,7 @@ export function ImportPage() {
     try {
       const form = new FormData();
       form.append('file', file);
-      const qs = new URLSearchParams({ kind: 'customers', ...(encoding ? { encoding } : {}) });
+      const qs = new URLSearchParams({ kind, ...(encoding ? { encoding } : {}) });
       const res = await fetch(`/api/imports?${qs}`, { method: 'POST', body: form, credentials: 'same-origin', headers: { 'accept-language': lang === 'zh' ? 'zh-CN' : 'en' } });
       const data = await res.json();
       if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText);
@@ -175,7 +188,7 @@ export function ImportPage() {
   const targetOptions = (column: string) => {
     const opts = [{ value: '', label: t('customers.import.ignore') }, ...(uploaded?.targets ?? []).map((f) => ({ value: f, label: t(`customers.import.field.${f}`) }))];
     const attr = `attributes.${column.trim().slice(0, 64)}`;
-    if (column.trim()) opts.push({ value: attr, label: t('customers.import.attribute', { name: column.trim() }) });
+    if (column.trim() && kind === 'customers') opts.push({ value: attr, label: t('customers.import.attribute', { name: column.trim() }) });
     return opts;
   };
 
@@ -187,7 +200,12 @@ export function ImportPage() {
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="import-error" closable onClose={() => setError(null)} />}
       {!uploaded && (
         <Card>
-          <Space style={{ marginBottom: 12 }}>
+          <Space style={{ marginBottom: 12 }} wrap>
+            <span>{t('customers.import.kind')}</span>
+            <Radio.Group value={kind} onChange={(e) => setKind(e.target.value)} data-testid="import-kind">
+              <Radio value="customers">{t('customers.import.kind.customers')}</Radio>
+              <Radio value="purchases">{t('customers.import.kind.purchases')}</Radio>
+            </Radio.Group>
             <span>{t('customers.import.encoding')}</span>
             <Select value={encoding} onChange={setEncoding} style={{ width: 160 }} data-testid="import-encoding"
               options={[{ value: '', label: t('customers.import.encodingAuto') }, { value: 'utf8', label: 'UTF-8' }, { value: 'gbk', label: 'GBK / GB18030' }]} />
@@ -223,7 +241,7 @@ export function ImportPage() {
               render: (_: unknown, r: { cells: string[] }) => <span style={{ whiteSpace: 'pre-wrap' }}>{r.cells[i] ?? ''}</span>,
             }))}
           />
-          <div style={{ marginTop: 16 }}>
+          {kind === 'customers' && <div style={{ marginTop: 16 }}>
             <Typography.Text strong>{t('customers.import.policy')}</Typography.Text>
             <div>
               <Radio.Group value={policy} onChange={(e) => setPolicy(e.target.value)} data-testid="import-policy">
@@ -232,7 +250,7 @@ export function ImportPage() {
                 <Radio value="skip">{t('customers.import.policy.skip')}</Radio>
               </Radio.Group>
             </div>
-          </div>
+          </div>}
           <Space style={{ marginTop: 16 }}>
             <Button type="primary" onClick={() => void start()} loading={busy} data-testid="import-start">{t('customers.import.start')}</Button>
             <Button onClick={() => setUploaded(null)}>{t('common.cancel')}</Button>
