@@ -5,7 +5,6 @@ import { ApiError, get, post } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
 
 defineMessages({
-  'nav.customers': { zh: '会员', en: 'Customers' },
   'nav.customersImport': { zh: '批量导入', en: 'Bulk import' },
   'customers.import.title': { zh: '批量导入会员与消费', en: 'Import customers and purchases' },
   'customers.import.drop': { zh: '点击或拖拽 CSV / XLSX 文件到此处上传', en: 'Click or drag a CSV / XLSX file here to upload' },
