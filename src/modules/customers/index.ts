@@ -10,3 +10,4 @@ export { privacyRoutes, privacyJobs, DUPLICATES_REFRESH_JOB } from './privacy-ro
 export { resolveSurvivor, mergeCustomers, mergesOf, type MergeInput, type MergeRecord } from './merge.ts';
 export { refreshDuplicateCandidates, customerSummaries, DUPLICATE_RULES, type CustomerSummary } from './duplicates.ts';
 export { eraseCustomer, customerDataExport, ERASED_NAME } from './privacy.ts';
+export { importRoutes, importJobs } from './import/routes.ts';
