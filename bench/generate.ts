@@ -98,7 +98,8 @@ async function secondaryIndexes(q: Queryable): Promise<{ name: string; def: stri
     `SELECT i.indexname AS name, i.indexdef AS def
        FROM pg_indexes i
       WHERE i.schemaname = current_schema() AND i.tablename = ANY($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`,
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)
+      ORDER BY i.tablename, i.indexname`,
     [['customers', 'purchases', 'purchase_lines', 'customer_consents']],
   );
   return r.rows as { name: string; def: string }[];
@@ -120,7 +121,7 @@ export async function generateChain(db: Db, opts: ChainOptions): Promise<ChainSu
   const rand = rng(seed);
   const N = opts.customers;
   const M = opts.purchases;
-  const bulk = db.kind === 'postgres' && N + M >= 50_000;
+  const bulk = N + M >= 50_000;
 
   const summary = await db.tx(async (tx) => {
     const step = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
@@ -133,9 +134,9 @@ export async function generateChain(db: Db, opts: ChainOptions): Promise<ChainSu
       await tx.exec(`SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '512MB'`);
       // The planner's row guesses for generate_series make every statement look huge; compiling it only pays off at scale.
       if (M < 1_000_000) await tx.exec('SET LOCAL jit = off');
-      // Known-good keys in a bulk load: skip the per-row foreign-key triggers when allowed to.
-      if (bulk && (await isSuperuser(tx))) await tx.exec(`SET LOCAL session_replication_role = replica`);
     }
+    // Known-good keys in a bulk load: skip the per-row foreign-key triggers when allowed to.
+    if (bulk && (await isSuperuser(tx))) await tx.exec(`SET LOCAL session_replication_role = replica`);
     const dropped = bulk ? await secondaryIndexes(tx) : [];
     for (const ix of dropped) await tx.exec(`DROP INDEX "${ix.name.replace(/"/g, '""')}"`);
 
