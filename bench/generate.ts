@@ -15,7 +15,7 @@ import { benchDb, BENCH_URL, rng } from './lib.ts';
 import {
   CATEGORIES, GIVEN_FEMALE, GIVEN_MALE, HOUR_WEIGHTS, INCOME_BANDS, MOBILE_PREFIXES, OCCUPATIONS, PREFERRED_CHANNELS,
   SKIN_TYPES, SOURCES, STORES, SURNAMES, TAGS, buildProducts, dayWeights, isoDay, DAY_MS,
-} from './chain-data.ts';
+} from './generator/chain-data.ts';
 
 export const MARKER_KEY = 'demo.generated';
 const GENERATOR_VERSION = 1;
