@@ -140,3 +140,14 @@ test('a second run adds another chain after the existing rows without reusing id
     await c.drop();
   }
 });
+
+test('members and purchases added later get ids after the generated ones', async () => {
+  const c = (await a.query(`INSERT INTO customers (name, mobile) VALUES ('赵新会员', '19900000001') RETURNING id`)).rows[0];
+  assert.ok(c.id > SIZE.customers);
+  const maxPurchase = (await a.query('SELECT max(id) AS m FROM purchases')).rows[0].m;
+  const p = (await a.query(
+    `INSERT INTO purchases (customer_id, channel, source, external_id, purchased_at, total_fen, paid_fen) VALUES ($1, 'store', 'pos', 'T-1', now(), 0, 0) RETURNING id`,
+    [c.id],
+  )).rows[0];
+  assert.ok(p.id > maxPurchase);
+});

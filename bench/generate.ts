@@ -182,19 +182,19 @@ export async function generateChain(db: Db, opts: ChainOptions): Promise<ChainSu
       await tx.exec('DROP TABLE IF EXISTS gen_plan');
     }
     for (const ix of dropped) await step(`index ${ix.name}`, () => tx.exec(ix.def));
-    await tx.exec(`SELECT setval(pg_get_serial_sequence('customers', 'id'), greatest(1, (SELECT max(id) FROM customers)));
-      SELECT setval(pg_get_serial_sequence('purchases', 'id'), greatest(1, (SELECT max(id) FROM purchases)))`);
+    // Explicit ids bypassed the identity sequences; move them past what was written.
+    await tx.exec(`SELECT setval(pg_get_serial_sequence('customers', 'id'), max(id)) FROM customers HAVING max(id) IS NOT NULL;
+      SELECT setval(pg_get_serial_sequence('purchases', 'id'), max(id)) FROM purchases HAVING max(id) IS NOT NULL`);
     const out: ChainSummary = {
       version: GENERATOR_VERSION, customers: N, purchases: M, seed, anchor, stores: stores.length, products: products.length,
-      sales, returns, lines, consents, seconds: 0, generatedAt: new Date().toISOString(),
+      sales, returns, lines, consents, seconds: Math.round((performance.now() - started) / 100) / 10, generatedAt: new Date().toISOString(),
     };
+    await tx.query(
+      `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+      [MARKER_KEY, JSON.stringify(out)],
+    );
     return out;
   });
-  summary.seconds = Math.round((performance.now() - started) / 100) / 10;
-  await db.query(
-    `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [MARKER_KEY, JSON.stringify(summary)],
-  );
   const s = performance.now();
   await db.exec('ANALYZE stores; ANALYZE products; ANALYZE customers; ANALYZE customer_consents; ANALYZE purchases; ANALYZE purchase_lines');
   log(`  analyze: ${((performance.now() - s) / 1000).toFixed(1)} s`);
