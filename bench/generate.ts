@@ -185,6 +185,11 @@ export async function generateChain(db: Db, opts: ChainOptions): Promise<ChainSu
     for (const ix of dropped) await step(`index ${ix.name}`, () => tx.exec(ix.def));
     // The purchase hook keeps this roll-up in the app; rows written here in SQL need it built once.
     await step('activity roll-up', () => rebuildActivity(tx));
+    // Bulk loads may run with triggers off; the consent in force is rebuilt from the history once.
+    await step('current consents', () => tx.exec(`TRUNCATE customer_consent_current;
+      INSERT INTO customer_consent_current (customer_id, channel, granted, source, recorded_at, consent_id)
+      SELECT DISTINCT ON (customer_id, channel) customer_id, channel, granted, source, recorded_at, id
+        FROM customer_consents ORDER BY customer_id, channel, recorded_at DESC, id DESC`));
     // Explicit ids bypassed the identity sequences; move them past what was written.
     await tx.exec(`SELECT setval(pg_get_serial_sequence('customers', 'id'), max(id)) FROM customers HAVING max(id) IS NOT NULL;
       SELECT setval(pg_get_serial_sequence('purchases', 'id'), max(id)) FROM purchases HAVING max(id) IS NOT NULL`);
@@ -199,7 +204,7 @@ export async function generateChain(db: Db, opts: ChainOptions): Promise<ChainSu
     return out;
   });
   const s = performance.now();
-  await db.exec('ANALYZE stores; ANALYZE products; ANALYZE customers; ANALYZE customer_consents; ANALYZE purchases; ANALYZE purchase_lines; ANALYZE customer_activity');
+  await db.exec('ANALYZE stores; ANALYZE products; ANALYZE customers; ANALYZE customer_consents; ANALYZE purchases; ANALYZE purchase_lines; ANALYZE customer_consent_current; VACUUM ANALYZE customer_activity');
   log(`  analyze: ${((performance.now() - s) / 1000).toFixed(1)} s`);
   return summary;
 }
@@ -493,7 +498,7 @@ export async function benchChain(opts: { url?: string; customers: number; purcha
     if ((await db.query('SELECT 1 FROM customer_activity LIMIT 1')).rows.length === 0) {
       log('building the activity roll-up the generator now makes (dataset from an older run)');
       await db.tx((tx) => rebuildActivity(tx));
-      await db.exec('ANALYZE customer_activity');
+      await db.exec('VACUUM ANALYZE customer_activity');
     }
     log(`reusing the generated chain in ${url} (${marker!.customers.toLocaleString('en')} customers, ${marker!.purchases.toLocaleString('en')} purchases, generated ${marker!.generatedAt})`);
     return { db, summary: marker!, reused: true };

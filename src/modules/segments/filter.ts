@@ -254,7 +254,7 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
         return `(c.birthday <= ${bornOnOrBefore(age(a, `${v()}[0]`))} AND c.birthday > ${bornAfter(age(b, `${v()}[1]`))})`;
       }
       case 'consent': {
-        const granted = `EXISTS (SELECT 1 FROM customer_consent_state cs WHERE cs.customer_id = c.id AND cs.channel = ${param(scalar(value, 'enum', v()), 'text')} AND cs.granted)`;
+        const granted = `EXISTS (SELECT 1 FROM customer_consent_current cs WHERE cs.customer_id = c.id AND cs.channel = ${param(scalar(value, 'enum', v()), 'text')} AND cs.granted)`;
         return op === 'granted' ? granted : `NOT ${granted}`;
       }
       case 'attribute': {
@@ -297,9 +297,10 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
       });
       measured = o.value;
     }
-    const keysParam = h.param(keys, 'text[]');
+    // One key compares with =, which the planner estimates far better than = ANY of a one-element array.
+    const keyMatch = keys.length === 1 ? `a.key = ${h.param(keys[0], 'text')}` : `a.key = ANY(${h.param(keys, 'text[]')})`;
     const inner = (cond: string) =>
-      `EXISTS (SELECT 1 FROM customer_activity a WHERE a.customer_id = c.id AND a.dimension = '${field.dimension}' AND a.key = ANY(${keysParam})${cond ? ` AND ${cond}` : ''})`;
+      `EXISTS (SELECT 1 FROM customer_activity a WHERE a.customer_id = c.id AND a.dimension = '${field.dimension}' AND ${keyMatch}${cond ? ` AND ${cond}` : ''})`;
     const one = (k: ValueKind) => {
       if (measured === undefined || measured === null) throw new FilterProblem(field.dimension === 'all' ? vp : `${vp}.value`, 'is required', '必填');
       return h.scalar(measured, k, field.dimension === 'all' ? vp : `${vp}.value`);
