@@ -4,7 +4,7 @@ import type { JobDefinition } from '../jobs/runner.ts';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
-import { analyticsRoutes } from './analytics/index.ts';
+import { analyticsRoutes, analyticsJobs } from './analytics/index.ts';
 import { customerRoutes } from './customers/index.ts';
 
 export interface ModuleEntry {
@@ -17,7 +17,7 @@ export interface ModuleEntry {
 export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
-  { name: 'analytics', routes: analyticsRoutes },
+  { name: 'analytics', routes: analyticsRoutes, jobs: analyticsJobs },
 ];
 
 // Cross-module wiring: who reacts to purchases and to customer merges and erasures.

@@ -168,14 +168,19 @@ export function pAlive({ r, alpha, a, b }: BgnbdParams, x: number, tx: number, T
  * only cancellation risk; computing the power in logs keeps it accurate to the series' precision.
  */
 export function expectedPurchasesConditional(p: BgnbdParams, t: number, x: number, tx: number, T: number): number {
-  const { r, alpha, a, b } = p;
   if (t <= 0) return 0;
-  const f = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
-  const bracket = 1 - Math.exp((r + x) * Math.log((alpha + T) / (alpha + T + t))) * f;
-  const num = ((a + b + x - 1) / (a - 1)) * bracket;
+  const num = conditionalNumerator(p, t, x, T);
   if (x === 0) return num;
+  const { r, alpha, a, b } = p;
   const denom = 1 + (a / (b + x - 1)) * Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + tx)));
   return num / denom;
+}
+
+/** The numerator of E[Y(t) | x, t_x, T]: it depends on (x, T) only, so scoring caches it per pair. */
+export function conditionalNumerator({ r, alpha, a, b }: BgnbdParams, t: number, x: number, T: number): number {
+  const f = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
+  const bracket = 1 - Math.exp((r + x) * Math.log((alpha + T) / (alpha + T + t))) * f;
+  return ((a + b + x - 1) / (a - 1)) * bracket;
 }
 
 /** P(X(t) = 0) for a customer just acquired: with no purchase there is no chance to drop out, so (α/(α+t))^r. */
