@@ -5,7 +5,9 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, analyticsJobs } from './analytics/index.ts';
-import { customerRoutes } from './customers/index.ts';
+import { customerRoutes, onCustomerLifecycle } from './customers/index.ts';
+import { onPurchasesRecorded } from './sales/index.ts';
+import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
 
 export interface ModuleEntry {
   name: string;
@@ -18,7 +20,27 @@ export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
   { name: 'analytics', routes: analyticsRoutes, jobs: analyticsJobs },
+  {
+    name: 'segments',
+    routes: segmentRoutes,
+    jobs: ({ db, config }) => [
+      { name: 'segments-rebuild-activity', cron: '0 3 * * *', policy: 'stately', handler: async () => { await db.tx((tx) => rebuildActivity(tx)); } },
+      { name: 'segments-refresh', cron: '30 3 * * *', policy: 'stately', handler: async () => { await refreshDailySegments(db, config.timezone); } },
+    ],
+  },
 ];
 
 // Cross-module wiring: who reacts to purchases and to customer merges and erasures.
-// (Listeners are registered here, e.g. onPurchasesRecorded('loyalty', …), onCustomerLifecycle('loyalty', …).)
+onPurchasesRecorded('segments', async (tx, purchases) => {
+  await recordActivity(tx, purchases);
+  return undefined;
+});
+onCustomerLifecycle('segments', {
+  async onMerged(tx, survivorId, mergedIds) {
+    await tx.query('DELETE FROM segment_members WHERE customer_id = ANY($1::bigint[])', [mergedIds]);
+    await rebuildActivity(tx, [survivorId, ...mergedIds]);
+  },
+  async onErased(tx, customerId) {
+    await tx.query('DELETE FROM segment_members WHERE customer_id = $1', [customerId]);
+  },
+});

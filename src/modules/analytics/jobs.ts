@@ -11,6 +11,7 @@ export function analyticsJobs({ db, config }: { db: Db; config: Config }): JobDe
     {
       name: SCORING_JOB,
       cron: '30 2 * * *',
+      policy: 'stately',
       handler: async () => runScoring(db, { timezone: config.timezone, trigger: 'schedule' }),
     },
   ];

@@ -84,7 +84,7 @@ export const RFM_SEGMENTS: RfmSegmentRule[] = [
   { code: 'champions', nameEn: 'Champions', nameZh: '冠军客户', r: [5, 5], f: [5, 5], m: [5, 5] },
   { code: 'potential_loyalist', nameEn: 'Potential Loyalist', nameZh: '潜力客户', r: [3, 5], f: [3, 5], m: [2, 5] },
   { code: 'loyal', nameEn: 'Loyal Customers', nameZh: '忠诚客户', r: [2, 4], f: [2, 4], m: [2, 4] },
-  { code: 'promising', nameEn: 'Promising', nameZh: '有望客户', r: [3, 4], f: [1, 3], m: [3, 5] },
+  { code: 'promising', nameEn: 'Promising', nameZh: '有潜力', r: [3, 4], f: [1, 3], m: [3, 5] },
   { code: 'new', nameEn: 'New Customers', nameZh: '新客户', r: [4, 5], f: [1, 3], m: [1, 5] },
   { code: 'cant_lose', nameEn: "Can't Lose Them", nameZh: '不能失去', r: [1, 2], f: [3, 4], m: [4, 5] },
   { code: 'at_risk', nameEn: 'At Risk', nameZh: '高危客户', r: [1, 2], f: [2, 5], m: [4, 5] },
