@@ -119,16 +119,21 @@ export async function readSummary(q: Queryable, calibrationEnd: string, total: n
 /** A repeatable pseudo-random subset by customer id (Knuth's multiplicative hash). */
 const inSample = (id: number, rate: number) => rate >= 1 || (Math.imul(id >>> 0, 2654435761) >>> 0) / 4294967296 < rate;
 
-export function bgnbdData(s: SummaryArrays) {
-  const index = new Map<string, number>();
+/** Distinct (x, t_x, T) with counts, over a repeatable sample of at most `max` customers. */
+export function bgnbdData(s: SummaryArrays, max = Infinity) {
+  const rate = s.x.length > max ? max / s.x.length : 1;
+  const index = new Map<number, number>();
   const rows: RfSummary[] = [];
   const counts: number[] = [];
   for (let i = 0; i < s.x.length; i++) {
-    const key = `${s.x[i]}|${s.x[i] ? s.txDays[i] : 0}|${s.TDays[i]}`;
+    if (!inSample(s.customerId[i], rate)) continue;
+    const tx = s.x[i] ? s.txDays[i] : 0;
+    // Days fit in 16 bits for 179 years: one numeric key instead of a string.
+    const key = (s.x[i] * 65536 + tx) * 65536 + s.TDays[i];
     const k = index.get(key);
     if (k === undefined) {
       index.set(key, rows.length);
-      rows.push({ x: s.x[i], tx: s.x[i] ? s.txDays[i] / WEEK : 0, T: s.TDays[i] / WEEK });
+      rows.push({ x: s.x[i], tx: tx / WEEK, T: s.TDays[i] / WEEK });
       counts.push(1);
     } else counts[k]++;
   }
@@ -237,13 +242,15 @@ export async function runScoring(db: Db, opts: RunOptions): Promise<ScoringRunRe
     const s = await readSummary(db, calibrationEnd, total);
     lap('readMs');
 
+    // Warm start from the last good fit: tonight's data differs little from last night's.
+    const previousBg = (await latestGoodFit(db, 'bgnbd')) as BgnbdParams | null;
     const bg = await fitOrKeep(db, runId, 'bgnbd', total, () => {
       const repeat = s.x.reduce((c, x) => c + (x > 0 ? 1 : 0), 0);
       if (repeat < MIN_REPEAT_BUYERS) return { skip: 'too_few_repeat_buyers' };
-      const d = bgnbdData(s);
-      const fit: BgnbdFit = fitBgnbd(d);
+      const d = bgnbdData(s, settings.maxModelFitCustomers);
+      const fit: BgnbdFit = fitBgnbd(d, previousBg ?? undefined);
       const sane = fit.converged && Object.values(fit.params).every((v) => Number.isFinite(v) && v > 1e-8 && v < 1e8);
-      return { fit: { ...fit, converged: sane }, diagnostics: { distinctTuples: d.count.length, evaluations: fit.evaluations, reason: fit.reason ?? (sane ? undefined : 'parameters_out_of_range') } };
+      return { fit: { ...fit, converged: sane }, diagnostics: { sampled: d.customers, distinctTuples: d.count.length, evaluations: fit.evaluations, reason: fit.reason ?? (sane ? undefined : 'parameters_out_of_range') } };
     });
     lap('bgnbdFitMs');
     const gg = await fitOrKeep(db, runId, 'gamma_gamma', total, () => {

@@ -11,7 +11,8 @@ export interface ScoringSettings {
   /** CLV horizon and monthly discount rate. */
   clvHorizonMonths: number;
   monthlyDiscount: number;
-  /** Fit Gamma-Gamma on at most this many repeat buyers (a deterministic sample by customer id). */
+  /** Fit BG/NBD on at most this many customers, Gamma-Gamma on at most this many repeat buyers (repeatable samples by customer id). */
+  maxModelFitCustomers: number;
   maxSpendFitCustomers: number;
   churn: ChurnRule;
 }
@@ -20,7 +21,8 @@ export const DEFAULT_SCORING_SETTINGS: ScoringSettings = {
   rfmWindowDays: 365,
   clvHorizonMonths: 12,
   monthlyDiscount: 0.01,
-  maxSpendFitCustomers: 200000,
+  maxModelFitCustomers: 300000,
+  maxSpendFitCustomers: 100000,
   churn: DEFAULT_CHURN_RULE,
 };
 

@@ -24,9 +24,52 @@ export function gammaGammaLogLik({ p, q, gamma }: GammaGammaParams, x: number, m
 }
 
 export function gammaGammaTotalLogLik(params: GammaGammaParams, rows: ArrayLike<SpendSummary>, counts?: ArrayLike<number>): number {
-  if (!(params.p > 0 && params.q > 0 && params.gamma > 0)) return NaN;
+  return gammaGammaDataLogLik(params, spendData(rows, counts));
+}
+
+/** Rows as typed arrays with ln m̄ precomputed and x indexed, so an evaluation costs one log per row. */
+export interface SpendData {
+  x: Float64Array;
+  m: Float64Array;
+  logM: Float64Array;
+  count: Float64Array;
+  xIndex: Int32Array;
+  xs: Float64Array;
+}
+
+export function spendData(rows: ArrayLike<SpendSummary>, counts?: ArrayLike<number>): SpendData {
+  const n = rows.length;
+  const xMap = new Map<number, number>();
+  const d: SpendData = { x: new Float64Array(n), m: new Float64Array(n), logM: new Float64Array(n), count: new Float64Array(n), xIndex: new Int32Array(n), xs: new Float64Array(0) };
+  for (let i = 0; i < n; i++) {
+    const { x, meanSpend } = rows[i];
+    d.x[i] = x;
+    d.m[i] = meanSpend;
+    d.logM[i] = Math.log(meanSpend);
+    d.count[i] = counts ? counts[i] : 1;
+    let k = xMap.get(x);
+    if (k === undefined) xMap.set(x, (k = xMap.size));
+    d.xIndex[i] = k;
+  }
+  d.xs = Float64Array.from(xMap.keys());
+  return d;
+}
+
+export function gammaGammaDataLogLik({ p, q, gamma }: GammaGammaParams, d: SpendData): number {
+  if (!(p > 0 && q > 0 && gamma > 0)) return NaN;
+  const nx = d.xs.length;
+  const head = new Float64Array(nx);
+  const lgq = lgamma(q);
+  const qlg = q * Math.log(gamma);
+  for (let k = 0; k < nx; k++) {
+    const px = p * d.xs[k];
+    head[k] = lgamma(px + q) - lgamma(px) - lgq + qlg + px * Math.log(d.xs[k]);
+  }
   let total = 0;
-  for (let i = 0; i < rows.length; i++) total += (counts ? counts[i] : 1) * gammaGammaLogLik(params, rows[i].x, rows[i].meanSpend);
+  for (let i = 0; i < d.x.length; i++) {
+    const px = p * d.x[i];
+    total += d.count[i] * (head[d.xIndex[i]] + (px - 1) * d.logM[i] - (px + q) * Math.log(gamma + d.x[i] * d.m[i]));
+  }
   return total;
 }
 
@@ -45,8 +88,9 @@ export function fitGammaGamma(rows: SpendSummary[], counts?: ArrayLike<number>, 
   let customers = 0;
   for (let i = 0; i < rows.length; i++) customers += counts ? counts[i] : 1;
   const scale = customers || 1;
+  const data = spendData(rows, counts);
   const res = nelderMead(
-    (v) => (v.some((z) => Math.abs(z) > 30) ? Infinity : -gammaGammaTotalLogLik(toParams(v), rows, counts) / scale),
+    (v) => (v.some((z) => Math.abs(z) > 30) ? Infinity : -gammaGammaDataLogLik(toParams(v), data) / scale),
     [Math.log(start.p), Math.log(start.q), Math.log(start.gamma)],
     { fTolerance: 1e-12, xTolerance: 1e-7, restarts: 4 },
   );

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { digamma, hyp2f1, hyp2f1Series, lbeta, lgamma, logAddExp } from './special.ts';
-import { nelderMead } from './optimise.ts';
+import { bfgs, nelderMead } from './optimise.ts';
 import {
-  bgnbdLogLik, bgnbdTotalLogLik, compressRf, expectedPurchasesConditional, expectedPurchasesUnconditional, fitBgnbd, pAlive,
+  bgnbdLogLik, bgnbdLogLikGradient, bgnbdTotalLogLik, compressRf, expectedPurchasesConditional, expectedPurchasesUnconditional, fitBgnbd, pAlive,
   probNoPurchases, probPurchases, type BgnbdParams,
 } from './bgnbd.ts';
 import { conditionalExpectedSpend, fitGammaGamma, gammaGammaTotalLogLik, populationMeanSpend } from './gammagamma.ts';
@@ -112,6 +112,38 @@ test('Nelder–Mead steps around a region where the function is not finite', () 
   close(r.x[1], -2, 1e-4);
 });
 
+test('BFGS finds the minimum of the Rosenbrock function with its gradient', () => {
+  const r = bfgs((v) => ({
+    value: 100 * (v[1] - v[0] ** 2) ** 2 + (1 - v[0]) ** 2,
+    gradient: [-400 * v[0] * (v[1] - v[0] ** 2) - 2 * (1 - v[0]), 200 * (v[1] - v[0] ** 2)],
+  }), [-1.2, 1], { gradTolerance: 1e-9 });
+  assert.equal(r.converged, true);
+  close(r.x[0], 1, 1e-6);
+  close(r.x[1], 1, 1e-6);
+});
+
+test('BFGS says when it ran out of iterations or met non-finite values', () => {
+  const slow = bfgs((v) => ({ value: 100 * (v[1] - v[0] ** 2) ** 2 + (1 - v[0]) ** 2, gradient: [-400 * v[0] * (v[1] - v[0] ** 2) - 2 * (1 - v[0]), 200 * (v[1] - v[0] ** 2)] }), [-1.2, 1], { maxIterations: 3 });
+  assert.deepEqual([slow.converged, slow.reason], [false, 'max_evaluations']);
+  const nan = bfgs(() => ({ value: NaN, gradient: [NaN] }), [0]);
+  assert.deepEqual([nan.converged, nan.reason], [false, 'non_finite']);
+});
+
+test('the analytic BG/NBD gradient matches central finite differences', () => {
+  const d = compressRf(sample);
+  const p = { r: 0.3, alpha: 5, a: 0.9, b: 2 };
+  const { value, gradient } = bgnbdLogLikGradient(p, d);
+  close(value, bgnbdTotalLogLik(p, d), 1e-8);
+  const keys = ['r', 'alpha', 'a', 'b'] as const;
+  keys.forEach((k, i) => {
+    const h = 1e-6;
+    const up = { ...p, [k]: p[k] * Math.exp(h) };
+    const down = { ...p, [k]: p[k] * Math.exp(-h) };
+    const numeric = (bgnbdTotalLogLik(up, d) - bgnbdTotalLogLik(down, d)) / (2 * h);
+    close(gradient[i], numeric, 1e-4 * Math.max(1, Math.abs(numeric)), `d/d ln ${k}`);
+  });
+});
+
 // Summary from raw lines
 
 test('same-day purchases are one transaction and the first purchase is not a repeat', () => {
@@ -153,6 +185,7 @@ test('the CDNOW sample summarises to 2,357 customers, 946 of them repeat buyers'
 
 test('BG/NBD fitted on the CDNOW sample reproduces the published estimates and log-likelihood', () => {
   assert.equal(sampleFit.converged, true);
+  assert.equal(sampleFit.method, 'bfgs');
   const { r, alpha, a, b } = sampleFit.params;
   close(r, 0.243, 0.0005, 'r');
   close(alpha, 4.414, 0.0005, 'alpha');
@@ -260,6 +293,8 @@ test('BG/NBD fitted on the full CDNOW master agrees with an independent coordina
     }
   }
   close(ll(v), fit.logLik, 0.05, 'coordinate search reaches the same maximum');
+  const nm = nelderMead((w) => -ll(w.map(Math.exp)), [0, 0, 0, 0], { fTolerance: 1e-9 });
+  close(-nm.value, fit.logLik, 0.01, 'Nelder–Mead without gradients reaches the same maximum');
   for (let i = 0; i < 4; i++) close(v[i] / v0[i], 1, 0.02, `parameter ${i}`);
 });
 

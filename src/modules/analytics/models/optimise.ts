@@ -113,3 +113,72 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], opts: Minim
     ? { x: best, value: bestValue, evaluations, iterations, converged: true }
     : { x: best, value: bestValue, evaluations, iterations, converged: false, reason: 'max_evaluations' };
 }
+
+/**
+ * BFGS quasi-Newton minimisation with an analytic gradient and a backtracking (Armijo) line search.
+ * Converges when the gradient's largest component is below `gradTolerance`; reports a line search that
+ * cannot make progress, non-finite values, or running out of iterations.
+ */
+export function bfgs(
+  fg: (x: number[]) => { value: number; gradient: number[] },
+  x0: number[],
+  opts: { maxIterations?: number; gradTolerance?: number } = {},
+): MinimiseResult {
+  const n = x0.length;
+  const maxIt = opts.maxIterations ?? 200;
+  const gtol = opts.gradTolerance ?? 1e-6;
+  let x = x0.slice();
+  let evaluations = 1;
+  let { value: f, gradient: g } = fg(x);
+  if (!Number.isFinite(f) || g.some((v) => !Number.isFinite(v))) return { x, value: f, evaluations, iterations: 0, converged: false, reason: 'non_finite' };
+  let H = identity(n);
+  for (let it = 1; it <= maxIt; it++) {
+    if (Math.max(...g.map(Math.abs)) <= gtol) return { x, value: f, evaluations, iterations: it - 1, converged: true };
+    let d = H.map((row) => -row.reduce((s, h, j) => s + h * g[j], 0));
+    let slope = d.reduce((s, v, j) => s + v * g[j], 0);
+    if (!(slope < 0)) {
+      // Not a descent direction: forget the curvature and go down the gradient.
+      H = identity(n);
+      d = g.map((v) => -v);
+      slope = -g.reduce((s, v) => s + v * v, 0);
+    }
+    let step = 1;
+    let next: { value: number; gradient: number[] } | null = null;
+    let xn: number[] = x;
+    for (let k = 0; k < 60; k++) {
+      xn = x.map((v, j) => v + step * d[j]);
+      const trial = fg(xn);
+      evaluations++;
+      if (Number.isFinite(trial.value) && trial.value <= f + 1e-4 * step * slope && trial.gradient.every(Number.isFinite)) {
+        next = trial;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!next) {
+      // No decrease along the line: at the minimum to machine precision, or stuck.
+      const flat = Math.max(...g.map(Math.abs)) <= gtol * 1e3;
+      return { x, value: f, evaluations, iterations: it, converged: flat, ...(flat ? {} : { reason: 'non_finite' as const }) };
+    }
+    const s = xn.map((v, j) => v - x[j]);
+    const y = next.gradient.map((v, j) => v - g[j]);
+    const sy = s.reduce((acc, v, j) => acc + v * y[j], 0);
+    if (sy > 1e-12) {
+      const Hy = H.map((row) => row.reduce((acc, h, j) => acc + h * y[j], 0));
+      const yHy = y.reduce((acc, v, j) => acc + v * Hy[j], 0);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          H[i][j] += ((sy + yHy) * s[i] * s[j]) / (sy * sy) - (Hy[i] * s[j] + s[i] * Hy[j]) / sy;
+        }
+      }
+    }
+    x = xn;
+    f = next.value;
+    g = next.gradient;
+  }
+  return { x, value: f, evaluations, iterations: maxIt, converged: false, reason: 'max_evaluations' };
+}
+
+function identity(n: number): number[][] {
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+}
