@@ -37,8 +37,29 @@ export interface FitReport {
 /** Days since 1900-01-01 times 10^13 plus the day's sales: min() of it picks the first day's sales (< 10^13 fen). */
 const FIRST_DAY_KEY = '10000000000000';
 
-export async function buildSummary(q: Queryable, timezone: string, calibrationEnd: string, windowDays: number): Promise<number> {
-  await q.query('TRUNCATE scoring_summary');
+/**
+ * Fills scoring_summary. INSERT … SELECT never runs as a parallel plan in PostgreSQL 15, so on a server the
+ * customer-id range is cut into slices summarised on two connections at once (one per core).
+ */
+export async function buildSummary(db: Db, timezone: string, calibrationEnd: string, windowDays: number): Promise<number> {
+  await db.query('TRUNCATE scoring_summary');
+  const range = (await db.query(`SELECT min(id) AS lo, max(id) AS hi FROM customers`)).rows[0];
+  if (range.lo == null) return 0;
+  const slices = db.kind === 'postgres' ? 8 : 1;
+  const width = Math.ceil((range.hi - range.lo + 1) / slices);
+  const queue = Array.from({ length: slices }, (_, k) => [range.lo + k * width, Math.min(range.hi, range.lo + (k + 1) * width - 1)]);
+  let total = 0;
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const rows = await summariseSlice(db, timezone, calibrationEnd, windowDays, next[0], next[1]);
+      total += rows;
+    }
+  };
+  await Promise.all(Array.from({ length: db.kind === 'postgres' ? 2 : 1 }, worker));
+  return total;
+}
+
+async function summariseSlice(q: Queryable, timezone: string, calibrationEnd: string, windowDays: number, lo: number, hi: number): Promise<number> {
   const r = await q.query(
     `INSERT INTO scoring_summary (customer_id, first_day, last_day, sale_days, repeat_value_fen, window_sales, window_net_fen, tier_position)
      SELECT g.customer_id, g.first_day, g.last_day, g.sale_days, g.repeat_value_fen, g.window_sales, g.window_net_fen,
@@ -59,7 +80,7 @@ export async function buildSummary(q: Queryable, timezone: string, calibrationEn
                         COALESCE(sum(p.paid_fen) FILTER (WHERE p.kind = 'sale'), 0) AS sale_fen,
                         COALESCE(sum(abs(p.paid_fen)) FILTER (WHERE p.kind = 'return'), 0) AS return_fen
                    FROM purchases p
-                  WHERE p.purchased_at < (($2::date + 1)::timestamp AT TIME ZONE $1)
+                  WHERE p.purchased_at < (($2::date + 1)::timestamp AT TIME ZONE $1) AND p.customer_id BETWEEN $4 AND $5
                   GROUP BY 1, 2) d
           GROUP BY d.customer_id
          HAVING count(*) FILTER (WHERE d.sales > 0) > 0
@@ -68,7 +89,7 @@ export async function buildSummary(q: Queryable, timezone: string, calibrationEn
        LEFT JOIN loyalty_accounts la ON la.customer_id = g.customer_id
        LEFT JOIN loyalty_tiers lt ON lt.id = la.tier_id
        CROSS JOIN (SELECT min(rank) AS min_rank, max(rank) AS max_rank FROM loyalty_tiers) tr`,
-    [timezone, calibrationEnd, windowDays],
+    [timezone, calibrationEnd, windowDays, lo, hi],
   );
   return r.rowCount;
 }
@@ -187,13 +208,7 @@ export async function writeScores(q: Queryable, ids: Float64Array, s: SummaryArr
       `INSERT INTO customer_scores (customer_id, recency_days, frequency, monetary_fen, r_score, f_score, m_score, rfm_score, rfm_segment,
                                     value_grade, p_alive, expected_purchases_12m, expected_spend_fen, clv_fen, churn_risk, overdue_days, computed_at)
        SELECT *, now() FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[], $5::smallint[], $6::smallint[], $7::smallint[], $8::smallint[],
-                                   $9::text[], $10::text[], $11::float8[], $12::float8[], $13::bigint[], $14::bigint[], $15::text[], $16::int[])
-       ON CONFLICT (customer_id) DO UPDATE SET
-         recency_days = EXCLUDED.recency_days, frequency = EXCLUDED.frequency, monetary_fen = EXCLUDED.monetary_fen,
-         r_score = EXCLUDED.r_score, f_score = EXCLUDED.f_score, m_score = EXCLUDED.m_score, rfm_score = EXCLUDED.rfm_score,
-         rfm_segment = EXCLUDED.rfm_segment, value_grade = EXCLUDED.value_grade, p_alive = EXCLUDED.p_alive,
-         expected_purchases_12m = EXCLUDED.expected_purchases_12m, expected_spend_fen = EXCLUDED.expected_spend_fen,
-         clv_fen = EXCLUDED.clv_fen, churn_risk = EXCLUDED.churn_risk, overdue_days = EXCLUDED.overdue_days, computed_at = EXCLUDED.computed_at`,
+                                   $9::text[], $10::text[], $11::float8[], $12::float8[], $13::bigint[], $14::bigint[], $15::text[], $16::int[])`,
       cols,
     );
   }
@@ -273,9 +288,11 @@ export async function runScoring(db: Db, opts: RunOptions): Promise<ScoringRunRe
     });
     lap('scoreMs');
 
+    // Every row is replaced: emptying the table and inserting is much cheaper than a million upserts, and
+    // inside one transaction readers see last night's scores until the new ones commit.
     await db.tx(async (tx) => {
+      await tx.query('TRUNCATE customer_scores');
       await writeScores(tx, s.customerId, s, out);
-      await tx.query(`DELETE FROM customer_scores cs WHERE NOT EXISTS (SELECT 1 FROM scoring_summary m WHERE m.customer_id = cs.customer_id)`);
       await tx.query('DELETE FROM score_snapshots WHERE scored_on = $1', [calibrationEnd]);
       await tx.query(
         `INSERT INTO score_snapshots (scored_on, rfm_segment, value_grade, churn_risk, customers, monetary_fen, clv_fen)
