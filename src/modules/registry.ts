@@ -4,10 +4,11 @@ import type { JobDefinition } from '../jobs/runner.ts';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
-import { analyticsRoutes, analyticsJobs } from './analytics/index.ts';
+import { analyticsRoutes, analyticsJobs, takeScoreSnapshot } from './analytics/index.ts';
 import { customerRoutes, onCustomerLifecycle } from './customers/index.ts';
 import { onPurchasesRecorded } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
+import { businessToday } from '../lib/dates.ts';
 
 export interface ModuleEntry {
   name: string;
@@ -19,7 +20,14 @@ export interface ModuleEntry {
 export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
-  { name: 'analytics', routes: analyticsRoutes, jobs: analyticsJobs },
+  {
+    name: 'analytics',
+    routes: analyticsRoutes,
+    jobs: ({ db, config }) => [
+      ...analyticsJobs({ db, config }),
+      { name: 'analytics-score-snapshot', cron: '0 5 * * *', policy: 'stately', handler: async () => takeScoreSnapshot(db, businessToday(config.timezone)) },
+    ],
+  },
   {
     name: 'segments',
     routes: segmentRoutes,

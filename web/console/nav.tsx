@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
-import { HomeOutlined } from '@ant-design/icons';
+import { HomeOutlined, ClusterOutlined, FundOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
+import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -20,4 +22,7 @@ export interface NavPage {
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
+  { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
+  { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
 ];

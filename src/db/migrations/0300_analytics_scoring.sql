@@ -1,4 +1,4 @@
--- Analytics scoring: runs, model fits, daily score snapshots, and the unlogged working table of the nightly pass.
+-- Analytics scoring: runs, model fits, and the unlogged working table of the nightly pass.
 CREATE TABLE scoring_runs (
   id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   status           text NOT NULL CHECK (status IN ('running','succeeded','failed')),
@@ -29,18 +29,6 @@ CREATE TABLE model_fits (
   fitted_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX model_fits_latest_idx ON model_fits (model, fitted_at DESC, id DESC);
-
--- Trend per day: how many customers sat in each segment, grade and risk, and their value.
-CREATE TABLE score_snapshots (
-  scored_on     date NOT NULL,
-  rfm_segment   text NOT NULL,
-  value_grade   text NOT NULL,
-  churn_risk    text NOT NULL,
-  customers     int NOT NULL,
-  monetary_fen  bigint NOT NULL,
-  clv_fen       bigint NOT NULL,
-  PRIMARY KEY (scored_on, rfm_segment, value_grade, churn_risk)
-);
 
 -- Working table of the scoring pass (rebuilt each run; unlogged: nothing here needs to survive a crash).
 CREATE UNLOGGED TABLE scoring_summary (

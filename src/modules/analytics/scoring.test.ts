@@ -213,9 +213,9 @@ test('the nightly job is registered with a cron and runs the same pass', async (
   assert.equal(afterRuns.rows[0].ok, true);
 });
 
-test('snapshots keep one row set per day for trends', async () => {
-  const r = await t.db.query(`SELECT count(DISTINCT scored_on)::int AS days, sum(customers)::int AS n FROM score_snapshots WHERE scored_on = $1`, [AS_OF]);
+test('each run records the day’s snapshot for the trend charts', async () => {
+  const r = await t.db.query(`SELECT customers FROM analytics_score_snapshots WHERE day = $1`, [AS_OF]);
   const scored = await t.db.query(`SELECT count(*)::int AS n FROM customer_scores`);
-  assert.equal(r.rows[0].days, 1);
-  assert.equal(r.rows[0].n, scored.rows[0].n);
+  assert.equal(r.rows.length, 1);
+  assert.equal(r.rows[0].customers, scored.rows[0].n);
 });

@@ -10,6 +10,7 @@ import { compressWeighted, fitBgnbd, type BgnbdFit, type BgnbdParams, type RfSum
 import { fitGammaGamma, type GammaGammaFit, type GammaGammaParams, type SpendSummary } from './models/gammagamma.ts';
 import { scoreCustomers, type ScoringInput, type ScoringOutput } from './models/predict.ts';
 import { getScoringSettings, getValueGradeRule } from './settings.ts';
+import { takeScoreSnapshot } from './insights.ts';
 
 const WEEK = 7;
 const PAGE = 200000;
@@ -293,13 +294,7 @@ export async function runScoring(db: Db, opts: RunOptions): Promise<ScoringRunRe
     await db.tx(async (tx) => {
       await tx.query('TRUNCATE customer_scores');
       await writeScores(tx, s.customerId, s, out);
-      await tx.query('DELETE FROM score_snapshots WHERE scored_on = $1', [calibrationEnd]);
-      await tx.query(
-        `INSERT INTO score_snapshots (scored_on, rfm_segment, value_grade, churn_risk, customers, monetary_fen, clv_fen)
-         SELECT $1, COALESCE(rfm_segment, 'others'), COALESCE(value_grade, 'low'), COALESCE(churn_risk, 'low'), count(*), sum(monetary_fen), COALESCE(sum(clv_fen), 0)
-           FROM customer_scores GROUP BY 2, 3, 4`,
-        [calibrationEnd],
-      );
+      await takeScoreSnapshot(tx, calibrationEnd);
       lap('writeMs');
       await tx.query(`UPDATE scoring_runs SET status = 'succeeded', finished_at = now(), customers = $2, timings = $3 WHERE id = $1`, [runId, total, JSON.stringify(timings)]);
     });

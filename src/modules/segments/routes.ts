@@ -6,15 +6,12 @@ import type { AppContext } from '../../http/context.ts';
 import { needs } from '../../http/auth.ts';
 import { id, idParams, nonEmptyText, text } from '../../lib/validation.ts';
 import { can, recordAudit } from '../staff/index.ts';
+import { csvHeader, csvLines } from '../../lib/csv.ts';
 import * as segments from './service.ts';
 
 const refresh = z.enum(['daily', 'manual']);
 const filter = z.unknown().refine((f) => f !== undefined, 'is required');
 
-const csvCell = (v: unknown) => {
-  const s = v == null ? '' : Array.isArray(v) ? v.join('|') : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
 
 export async function segmentRoutes(app: FastifyInstance, { db, config }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -80,12 +77,12 @@ export async function segmentRoutes(app: FastifyInstance, { db, config }: AppCon
     const seePii = can(req.actor!, 'customers.pii');
     await recordAudit(db, req.actor!, { action: 'export', entity: 'segment', entityId: seg.id, details: { memberCount: seg.memberCount, pii: seePii } });
     async function* rows() {
-      yield `\uFEFF${segments.MEMBER_COLUMNS.join(',')}\r\n`;
+      yield csvHeader(segments.MEMBER_COLUMNS);
       let afterId = 0;
       for (;;) {
         const page = await segments.segmentMembers(db, seg.id, { afterId, limit: 5000, seePii });
         if (!page.length) return;
-        yield page.map((m: any) => segments.MEMBER_COLUMNS.map((c) => csvCell(m[c] instanceof Date ? m[c].toISOString() : m[c])).join(',')).join('\r\n') + '\r\n';
+        yield csvLines(page, segments.MEMBER_COLUMNS);
         afterId = page[page.length - 1].id;
       }
     }

@@ -2,12 +2,9 @@ import type { Db, Queryable } from '../../db/client.ts';
 import { conflict, notFound } from '../../http/errors.ts';
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { recordAudit, type Actor } from '../staff/index.ts';
+import { businessToday } from '../../lib/dates.ts';
 import { compileFilter, filterFrom, FIELDS, operatorsFor } from './filter.ts';
 
-/** Today's date in the business time zone, YYYY-MM-DD. */
-export function businessToday(timezone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
 
 function compiled(filter: unknown, timezone: string, paramOffset = 0) {
   const c = compileFilter(filter, { today: businessToday(timezone), timezone, paramOffset });
