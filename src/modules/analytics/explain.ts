@@ -74,6 +74,14 @@ export async function customerScores(q: Queryable, customerId: number, timezone:
   );
   const settings = await getScoringSettings(q);
   const rule = await getValueGradeRule(q);
+  const tier = await q.query(
+    `SELECT CASE WHEN tr.max_rank = tr.min_rank THEN 1 ELSE (lt.rank - tr.min_rank)::float8 / (tr.max_rank - tr.min_rank) END AS position
+       FROM loyalty_accounts la JOIN loyalty_tiers lt ON lt.id = la.tier_id
+      CROSS JOIN (SELECT min(rank) AS min_rank, max(rank) AS max_rank FROM loyalty_tiers) tr
+      WHERE la.customer_id = $1`,
+    [customerId],
+  );
+  const tierPosition: number | null = tier.rows[0]?.position ?? null;
   return {
     customerId,
     scores: { ...scores, rfmSegmentName: segmentName(scores.rfmSegment) },
@@ -100,7 +108,8 @@ export async function customerScores(q: Queryable, customerId: number, timezone:
       },
       valueGrade: {
         grade: scores.valueGrade,
-        score: valueGradeScore({ r: scores.rScore, f: scores.fScore, m: scores.mScore }, { ...rule, weights: { ...rule.weights, tier: 0 } }),
+        inputs: { r: scores.rScore, f: scores.fScore, m: scores.mScore, tierPosition, satisfaction: null },
+        score: valueGradeScore({ r: scores.rScore, f: scores.fScore, m: scores.mScore, tierPosition }, rule),
         rule,
       },
       churn: { risk: scores.churnRisk, overdueDays: scores.overdueDays, rule: settings.churn },

@@ -219,3 +219,18 @@ test('each run records the day’s snapshot for the trend charts', async () => {
   assert.equal(r.rows.length, 1);
   assert.equal(r.rows[0].customers, scored.rows[0].n);
 });
+
+test('the loyalty tier counts in the value grade and the explanation shows its position', async () => {
+  await t.db.query(`INSERT INTO loyalty_tiers (code, name_zh, name_en, rank) VALUES ('silver', '银卡', 'Silver', 1), ('gold', '金卡', 'Gold', 2) ON CONFLICT DO NOTHING`);
+  const gold = (await t.db.query(`SELECT id FROM loyalty_tiers WHERE code = 'gold'`)).rows[0].id;
+  await t.db.query(`INSERT INTO loyalty_accounts (customer_id, tier_id) VALUES ($1, $2)`, [ids[1], gold]);
+  const rule = { weights: { recency: 0, frequency: 0, monetary: 0, tier: 1, satisfaction: 0 }, thresholds: { high: 1, medium: 0.5 } };
+  await t.request('PUT', '/api/analytics/value-grade-rule', { cookie: manager, body: { rule } });
+  await t.request('POST', '/api/analytics/scoring/run', { cookie: manager, body: { asOf: AS_OF } });
+  const res = (await t.request('GET', `/api/customers/${ids[1]}/scores`, { cookie: manager })).json();
+  assert.equal(res.scores.valueGrade, 'high');
+  assert.equal(res.explanation.valueGrade.inputs.tierPosition, 1);
+  assert.equal(res.explanation.valueGrade.score, 1);
+  const other = (await t.request('GET', `/api/customers/${ids[2]}/scores`, { cookie: manager })).json();
+  assert.equal(other.scores.valueGrade, 'low', 'no tier and no other weighted input');
+});
