@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, analyticsJobs, takeScoreSnapshot } from './analytics/index.ts';
 import { customerRoutes, onCustomerLifecycle } from './customers/index.ts';
-import { onPurchasesRecorded } from './sales/index.ts';
+import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
 import { businessToday } from '../lib/dates.ts';
 
@@ -20,6 +20,7 @@ export interface ModuleEntry {
 export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
+  { name: 'sales', routes: salesRoutes },
   {
     name: 'analytics',
     routes: analyticsRoutes,

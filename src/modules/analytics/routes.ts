@@ -27,7 +27,7 @@ const valueGradeRuleSchema = z.strictObject({
 export async function analyticsRoutes(app: FastifyInstance, { db, config }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/api/home', { schema: { tags: ['analytics'], summary: 'Counts for the console home page' }, preHandler: needs(db) }, async (req) =>
-    homeFigures(db, req.actor!.storeIds),
+    homeFigures(db, req.actor!.storeIds, config.timezone),
   );
 
   r.post('/api/analytics/scoring/run', {
