@@ -289,8 +289,8 @@ export async function runScoring(db: Db, opts: RunOptions): Promise<ScoringRunRe
     });
     lap('scoreMs');
 
-    // Every row is replaced: emptying the table and inserting is much cheaper than a million upserts, and
-    // inside one transaction readers see last night's scores until the new ones commit.
+    // Every row is replaced: emptying the table and inserting is much cheaper than a million upserts. In one
+    // transaction, readers wait the few seconds of the write and never see a half-written table.
     await db.tx(async (tx) => {
       await tx.query('TRUNCATE customer_scores');
       await writeScores(tx, s.customerId, s, out);
