@@ -1,4 +1,5 @@
 import { AppError, type BilingualFieldProblem } from '../../http/errors.ts';
+import { OTHER_SEGMENT, RFM_SEGMENTS } from '../analytics/index.ts';
 
 /** A segment filter as stored (JSON): groups of conditions combined with AND (`all`), OR (`any`) and NOT. */
 export type SegmentFilter = { all: SegmentFilter[] } | { any: SegmentFilter[] } | { not: SegmentFilter } | Condition;
@@ -54,12 +55,8 @@ export const FIELDS: FieldSpec[] = [
   { key: 'boughtViaChannel', group: 'behaviour', type: 'activity', zh: '通过渠道购买过', en: 'Bought via channel', dimension: 'channel', measure: 'last_at' },
   { key: 'tier', group: 'loyalty', type: 'text', zh: '会员等级', en: 'Tier', column: 'lt.code', source: 'loyalty' },
   { key: 'pointsBalance', group: 'loyalty', type: 'number', zh: '积分余额', en: 'Points balance', column: 'la.points_balance', source: 'loyalty' },
-  { key: 'rfmSegment', group: 'scores', type: 'enum', zh: 'RFM 分群', en: 'RFM segment', column: 's.rfm_segment', source: 'scores', options: [
-    opt('champions', '冠军客户', 'Champions'), opt('loyal', '忠诚客户', 'Loyal'), opt('potential_loyalist', '潜力客户', 'Potential loyalists'),
-    opt('new', '新客户', 'New customers'), opt('promising', '有潜力', 'Promising'), opt('need_attention', '需要关注', 'Need attention'),
-    opt('about_to_sleep', '即将流失', 'About to sleep'), opt('at_risk', '高危客户', 'At risk'), opt('cant_lose', '不能失去', "Can't lose them"),
-    opt('hibernating', '休眠客户', 'Hibernating'), opt('lost', '已流失', 'Lost'), opt('others', '其他', 'Others'),
-  ] },
+  { key: 'rfmSegment', group: 'scores', type: 'enum', zh: 'RFM 分群', en: 'RFM segment', column: 's.rfm_segment', source: 'scores',
+    options: [...RFM_SEGMENTS, OTHER_SEGMENT].map((x) => opt(x.code, x.nameZh, x.nameEn)) },
   { key: 'valueGrade', group: 'scores', type: 'enum', zh: '价值等级', en: 'Value grade', column: 's.value_grade', source: 'scores', options: [opt('high', '高价值', 'High'), opt('medium', '中价值', 'Medium'), opt('low', '低价值', 'Low')] },
   { key: 'churnRisk', group: 'scores', type: 'enum', zh: '流失风险', en: 'Churn risk', column: 's.churn_risk', source: 'scores', options: [opt('high', '高', 'High'), opt('medium', '中', 'Medium'), opt('low', '低', 'Low')] },
   { key: 'rfmScore', group: 'scores', type: 'number', zh: 'RFM 得分', en: 'RFM score', column: 's.rfm_score', source: 'scores' },
