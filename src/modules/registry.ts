@@ -6,6 +6,8 @@ import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes } from './analytics/index.ts';
 import { customerRoutes } from './customers/index.ts';
+import { accruePurchases, loyaltyJobs, loyaltyRoutes } from './loyalty/index.ts';
+import { onPurchasesRecorded } from './sales/index.ts';
 
 export interface ModuleEntry {
   name: string;
@@ -18,7 +20,10 @@ export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
   { name: 'analytics', routes: analyticsRoutes },
+  { name: 'loyalty', routes: loyaltyRoutes, jobs: loyaltyJobs },
 ];
 
 // Cross-module wiring: who reacts to purchases and to customer merges and erasures.
 // (Listeners are registered here, e.g. onPurchasesRecorded('loyalty', …), onCustomerLifecycle('loyalty', …).)
+const businessTimeZone = process.env.PATRON_TIMEZONE || 'Asia/Shanghai';
+onPurchasesRecorded('loyalty', (tx, purchases) => accruePurchases(tx, purchases, businessTimeZone));
