@@ -31,10 +31,10 @@ export async function expirePoints(db: Db, opts: { now?: Date } = {}): Promise<{
          RETURNING l.customer_id),
        acc AS (
          UPDATE loyalty_accounts a SET points_balance = a.points_balance + s.pts, updated_at = now()
-           FROM (SELECT customer_id, sum(points) AS pts FROM led GROUP BY customer_id) s
+           FROM (SELECT customer_id, sum(points)::bigint AS pts FROM led GROUP BY customer_id) s
           WHERE a.customer_id = s.customer_id
          RETURNING 1)
-       SELECT (SELECT count(*) FROM lots) AS lots, (SELECT coalesce(-sum(points), 0) FROM led) AS points, (SELECT count(*) FROM acc) AS members`,
+       SELECT (SELECT count(*) FROM lots) AS lots, (SELECT coalesce(-sum(points), 0)::bigint FROM led) AS points, (SELECT count(*) FROM acc) AS members`,
       [now],
     );
     const x = r.rows[0];

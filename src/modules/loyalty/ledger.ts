@@ -197,8 +197,8 @@ async function consumeLots(tx: Queryable, customerIds: number[], amounts: number
 export async function balances(q: Queryable, customerId: number) {
   const r = await q.query(
     `SELECT (SELECT points_balance FROM loyalty_accounts WHERE customer_id = $1) AS balance,
-            (SELECT coalesce(sum(points), 0) FROM loyalty_ledger WHERE customer_id = $1) AS ledger,
-            (SELECT coalesce(sum(remaining), 0) FROM loyalty_lots WHERE customer_id = $1) AS lots`,
+            (SELECT coalesce(sum(points), 0)::bigint::bigint FROM loyalty_ledger WHERE customer_id = $1) AS ledger,
+            (SELECT coalesce(sum(remaining), 0)::bigint FROM loyalty_lots WHERE customer_id = $1) AS lots`,
     [customerId],
   );
   const x = r.rows[0];

@@ -26,7 +26,7 @@ export async function memberSummary(q: Queryable, customerId: number, timeZone: 
   since.setUTCMonth(since.getUTCMonth() - programme.qualification.windowMonths);
   const r = await q.query(
     `SELECT a.points_balance, a.tier_since, a.tier_downgrade_at, t.code AS tier_code,
-            (SELECT coalesce(sum(CASE WHEN p.kind = 'sale' THEN p.paid_fen ELSE -abs(p.paid_fen) END), 0) FROM purchases p WHERE p.customer_id = $1 AND p.purchased_at >= $2) AS spend,
+            (SELECT coalesce(sum(CASE WHEN p.kind = 'sale' THEN p.paid_fen ELSE -abs(p.paid_fen) END), 0)::bigint FROM purchases p WHERE p.customer_id = $1 AND p.purchased_at >= $2) AS spend,
             (SELECT count(*) FROM purchases p WHERE p.customer_id = $1 AND p.purchased_at >= $2 AND p.kind = 'sale') AS n
        FROM (SELECT $1::bigint AS customer_id) c
        LEFT JOIN loyalty_accounts a ON a.customer_id = c.customer_id
@@ -55,7 +55,7 @@ export async function memberSummary(q: Queryable, customerId: number, timeZone: 
     };
   }
   const expiring = await q.query(
-    `SELECT expires_at AS "expiresAt", sum(remaining) AS points FROM loyalty_lots
+    `SELECT expires_at AS "expiresAt", sum(remaining)::bigint AS points FROM loyalty_lots
       WHERE customer_id = $1 AND remaining > 0 AND expires_at IS NOT NULL GROUP BY expires_at ORDER BY expires_at LIMIT 12`,
     [customerId],
   );
@@ -139,17 +139,17 @@ export async function loyaltyReport(q: Queryable, opts: { from: string; to: stri
   const { programme } = await currentProgramme(q);
   const months = await q.query(
     `SELECT to_char(created_at AT TIME ZONE $3, 'YYYY-MM') AS month,
-            coalesce(sum(points) FILTER (WHERE points > 0), 0) AS issued,
-            coalesce(-sum(points) FILTER (WHERE kind = 'redeem'), 0) AS redeemed,
-            coalesce(-sum(points) FILTER (WHERE kind = 'expire'), 0) AS expired,
-            coalesce(-sum(points) FILTER (WHERE kind = 'reverse'), 0) AS reversed,
-            coalesce(-sum(points) FILTER (WHERE kind = 'adjust' AND points < 0), 0) AS "adjustedDown"
+            coalesce(sum(points) FILTER (WHERE points > 0), 0)::bigint AS issued,
+            coalesce(-sum(points) FILTER (WHERE kind = 'redeem'), 0)::bigint AS redeemed,
+            coalesce(-sum(points) FILTER (WHERE kind = 'expire'), 0)::bigint AS expired,
+            coalesce(-sum(points) FILTER (WHERE kind = 'reverse'), 0)::bigint AS reversed,
+            coalesce(-sum(points) FILTER (WHERE kind = 'adjust' AND points < 0), 0)::bigint AS "adjustedDown"
        FROM loyalty_ledger
       WHERE created_at >= ($1::date)::timestamp AT TIME ZONE $3 AND created_at < (($2::date + 1)::timestamp AT TIME ZONE $3)
       GROUP BY 1 ORDER BY 1`,
     [opts.from, opts.to, opts.timeZone],
   );
-  const totals = await q.query(`SELECT coalesce(sum(points_balance), 0) AS points, count(*) AS members FROM loyalty_accounts`);
+  const totals = await q.query(`SELECT coalesce(sum(points_balance), 0)::bigint AS points, count(*) AS members FROM loyalty_accounts`);
   const distribution = await q.query(
     `SELECT t.code, t.name_zh AS "nameZh", t.name_en AS "nameEn", t.rank, count(a.customer_id) AS members
        FROM loyalty_tiers t LEFT JOIN loyalty_accounts a ON a.tier_id = t.id GROUP BY t.id ORDER BY t.rank`,

@@ -15,7 +15,7 @@ function evaluationQuery(customerFilter: boolean) {
       JOIN loyalty_tiers t ON t.code = l.code),
   stats AS (
     SELECT p.customer_id,
-           sum(CASE WHEN p.kind = 'sale' THEN p.paid_fen ELSE -abs(p.paid_fen) END) AS spend,
+           sum(CASE WHEN p.kind = 'sale' THEN p.paid_fen ELSE -abs(p.paid_fen) END)::bigint AS spend,
            count(*) FILTER (WHERE p.kind = 'sale') AS n
       FROM purchases p
      WHERE p.purchased_at >= $4 AND p.purchased_at <= $5 ${customerFilter ? 'AND p.customer_id = ANY($8::bigint[])' : ''}
