@@ -5,6 +5,8 @@ export interface JobDefinition<T = any> {
   name: string;
   /** Cron in the business time zone; absent for jobs only sent on demand. */
   cron?: string;
+  /** 'stately' keeps at most one queued and one running job per singleton key (scheduled sweeps); default 'standard'. */
+  policy?: 'standard' | 'stately';
   handler: (data: T) => Promise<unknown>;
 }
 
@@ -20,7 +22,7 @@ export async function startJobs(db: Db, defs: JobDefinition[], opts: { timezone:
   boss.on('error', (err) => opts.log('job runner error', err));
   await boss.start();
   for (const def of defs) {
-    await boss.createQueue(def.name);
+    await boss.createQueue(def.name, { name: def.name, policy: def.policy ?? 'standard' });
     await boss.work(def.name, { pollingIntervalSeconds: 2 }, async (jobs) => {
       for (const job of jobs) await def.handler(job.data);
     });

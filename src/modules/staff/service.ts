@@ -15,9 +15,10 @@ export function lockMinutes(failures: number): number {
   return Math.min(60, 2 ** (failures - LOCK_AFTER_FAILURES));
 }
 
-export function validatePassword(pw: string): void {
-  if (pw.length < 10) throw fieldError('password', 'must be at least 10 characters', '至少需要 10 个字符');
-  if (!/[a-zA-Z]/.test(pw) || !/[0-9]/.test(pw)) throw fieldError('password', 'must contain letters and digits', '必须包含字母和数字');
+/** A new password's strength; `field` names the request field it came in. */
+export function validatePassword(pw: string, field = 'password'): void {
+  if (pw.length < 10) throw fieldError(field, 'must be at least 10 characters', '至少需要 10 个字符');
+  if (!/[a-zA-Z]/.test(pw) || !/[0-9]/.test(pw)) throw fieldError(field, 'must contain letters and digits', '必须包含字母和数字');
 }
 
 const staffColumns = `id, username, display_name AS "displayName", role, store_ids AS "storeIds", active,
@@ -73,12 +74,11 @@ export async function login(db: Db, input: { username: string; password: string;
   }
   const ok = await argonVerify(s.passwordHash, input.password).catch(() => false);
   if (!ok || !s.active) {
-    const failures = s.failedLogins + 1;
+    // Counted in the database, so parallel guesses cannot all read the same count and slip past the lock.
+    const counted = await db.query<{ failures: number }>('UPDATE staff_accounts SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins AS failures', [s.id]);
+    const failures = counted.rows[0]!.failures;
     const minutes = lockMinutes(failures);
-    await db.query(
-      `UPDATE staff_accounts SET failed_logins = $2, locked_until = CASE WHEN $3::int > 0 THEN now() + make_interval(mins => $3::int) ELSE locked_until END WHERE id = $1`,
-      [s.id, failures, minutes],
-    );
+    if (minutes > 0) await db.query('UPDATE staff_accounts SET locked_until = now() + make_interval(mins => $2::int) WHERE id = $1', [s.id, minutes]);
     await recordAudit(db, { kind: 'staff', id: s.id, name: s.displayName, role: s.role, storeIds: [], permissions: new Set(), ip: input.ip }, {
       action: 'login_failed', entity: 'staff', entityId: s.id, details: { failures },
     });
@@ -127,7 +127,7 @@ export async function changePassword(db: Db, actor: Actor, input: { currentPassw
   if (!(await argonVerify(r.rows[0].passwordHash, input.currentPassword).catch(() => false))) {
     throw fieldError('currentPassword', 'is wrong', '不正确');
   }
-  validatePassword(input.newPassword);
+  validatePassword(input.newPassword, 'newPassword');
   if (input.newPassword === input.currentPassword) throw fieldError('newPassword', 'must differ from the current one', '不能与当前密码相同');
   const h = await hashPassword(input.newPassword);
   await db.tx(async (tx) => {

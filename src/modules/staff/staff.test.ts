@@ -94,7 +94,7 @@ test('a new account must change its password before doing anything else', async 
   assert.equal(blocked.json().error.code, 'PASSWORD_CHANGE_REQUIRED');
   const weak = await t.request('POST', '/api/auth/password', { cookie, body: { currentPassword: 'Welcome2026x', newPassword: 'short' } });
   assert.equal(weak.statusCode, 400);
-  assert.equal(weak.json().error.fields[0].path, 'password');
+  assert.equal(weak.json().error.fields[0].path, 'newPassword');
   const changed = await t.request('POST', '/api/auth/password', { cookie, body: { currentPassword: 'Welcome2026x', newPassword: 'Better-pass-2026' } });
   assert.equal(changed.statusCode, 200);
   assert.equal((await t.request('GET', '/api/home', { cookie })).statusCode, 200);
