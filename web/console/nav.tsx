@@ -1,6 +1,9 @@
 import type { ReactNode } from 'react';
-import { HomeOutlined } from '@ant-design/icons';
+import { GiftOutlined, HomeOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { ProgrammePage } from './loyalty/ProgrammePage.tsx';
+import { MemberPointsPage } from './loyalty/MemberPointsPage.tsx';
+import { LoyaltyReportsPage } from './loyalty/ReportsPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -20,4 +23,7 @@ export interface NavPage {
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { path: '/loyalty/programme', label: 'nav.loyalty.programme', icon: <GiftOutlined />, element: <ProgrammePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/member', label: 'nav.loyalty.member', icon: <GiftOutlined />, element: <MemberPointsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/reports', label: 'nav.loyalty.reports', icon: <GiftOutlined />, element: <LoyaltyReportsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
 ];

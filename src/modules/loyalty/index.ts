@@ -16,7 +16,7 @@ export { loyaltyRoutes } from './routes.ts';
 /** Nightly, in the business time zone: tiers at 02:30, then expiry at 03:30. */
 export function loyaltyJobs({ db, config }: { db: Db; config: Config }): JobDefinition[] {
   return [
-    { name: 'loyalty.evaluate-tiers', cron: '30 2 * * *', handler: () => evaluateAllTiers(db, { timeZone: config.timezone }) },
-    { name: 'loyalty.expire-points', cron: '30 3 * * *', handler: () => expirePoints(db) },
+    { name: 'loyalty.evaluate-tiers', cron: '30 2 * * *', policy: 'stately', handler: () => evaluateAllTiers(db, { timeZone: config.timezone }) },
+    { name: 'loyalty.expire-points', cron: '30 3 * * *', policy: 'stately', handler: () => expirePoints(db) },
   ];
 }
