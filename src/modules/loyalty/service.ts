@@ -163,11 +163,18 @@ export async function loyaltyReport(q: Queryable, opts: { from: string; to: stri
     [opts.from, opts.to, opts.timeZone],
   );
   const points = totals.rows[0].points;
+  const monthList: string[] = [];
+  for (let [y, m] = opts.from.split('-').map(Number) as [number, number]; `${y}-${String(m).padStart(2, '0')}` <= opts.to.slice(0, 7) && monthList.length < 240; m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
+    monthList.push(`${y}-${String(m).padStart(2, '0')}`);
+  }
+  const zero = { issued: 0, redeemed: 0, expired: 0, reversed: 0, adjustedDown: 0 };
+  const byMonth = new Map(months.rows.map((x) => [x.month, x]));
+  const moves = new Map(movements.rows.map((x) => [x.month, x]));
   return {
     from: opts.from, to: opts.to, pointValueFen: programme.pointValueFen,
-    months: months.rows,
+    months: monthList.map((month) => byMonth.get(month) ?? { month, ...zero }),
     outstanding: { points, valueFen: points * programme.pointValueFen, members: totals.rows[0].members },
     tiers: distribution.rows.filter((t) => programme.tiers.some((p) => p.code === t.code) || t.members > 0),
-    movements: movements.rows,
+    movements: monthList.map((month) => moves.get(month) ?? { month, upgrades: 0, downgrades: 0 }),
   };
 }

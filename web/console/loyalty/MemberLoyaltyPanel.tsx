@@ -33,6 +33,7 @@ defineMessages({
   'loyalty.member.adjustHint': { zh: '超过 {limit} 积分需店长审批权限', en: 'Over {limit} points needs a manager' },
   'loyalty.member.reference': { zh: '小票号', en: 'Receipt no.' },
   'loyalty.member.done': { zh: '已完成，当前余额 {balance}', en: 'Done; balance now {balance}' },
+  'loyalty.member.shortfall': { zh: '{n} 积分已使用，无法扣回', en: '{n} points were already spent' },
   'loyalty.kind.earn': { zh: '消费积分', en: 'Earned' },
   'loyalty.kind.reverse': { zh: '退货扣回', en: 'Return' },
   'loyalty.kind.redeem': { zh: '积分抵现', en: 'Paid with points' },
@@ -144,7 +145,11 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
   const reasonText = (r: LedgerRow) => {
     if (r.kind === 'earn' && Array.isArray(r.details?.reasons)) return r.details.reasons.map((x: any) => `${lang === 'zh' ? x.zh : x.en} (${x.points})`).join('；');
     if (r.kind === 'adjust') return `${t(`loyalty.reason.${r.reasonCode}`)}：${r.reason}`;
-    if (r.details?.shortfall) return `${r.reason} (−${r.details.shortfall} ${lang === 'zh' ? '已使用无法扣回' : 'already spent'})`;
+    if (r.kind === 'reverse') {
+      const base = lang === 'zh' ? `退货 ${yuan(r.details?.returnedFen)}（原订单 ${r.details?.originalPurchaseId}）` : `Returned ${yuan(r.details?.returnedFen)} of purchase ${r.details?.originalPurchaseId}`;
+      return r.details?.shortfall ? `${base}；${t('loyalty.member.shortfall', { n: r.details.shortfall })}` : base;
+    }
+    if (r.kind === 'expire') return t('loyalty.kind.expire');
     return r.reason;
   };
 
