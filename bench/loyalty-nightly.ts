@@ -43,7 +43,19 @@ export default async function (args: string[]) {
       );
     });
     await timed('vacuum analyze', () => db.exec('VACUUM ANALYZE'));
-  } else console.log(`reusing ${have.toLocaleString()} members`);
+  } else {
+    console.log(`reusing ${have.toLocaleString()} members: back to the seeded state…`);
+    await timed('reset', async () => {
+      await db.query(`DELETE FROM loyalty_ledger WHERE kind = 'expire'`);
+      await db.query(`UPDATE loyalty_lots SET remaining = points, expired_at = NULL, expired_points = NULL WHERE expired_at IS NOT NULL`);
+      await db.query(
+        `UPDATE loyalty_accounts SET points_balance = CASE WHEN customer_id % 2 = 0 THEN 300 ELSE 100 END, tier_downgrade_at = NULL,
+                tier_id = (SELECT id FROM loyalty_tiers WHERE code = CASE WHEN customer_id % 10 = 5 THEN 'gold' ELSE 'regular' END)`,
+      );
+      await db.query(`DELETE FROM loyalty_tier_changes`);
+      await db.exec('VACUUM ANALYZE');
+    });
+  }
 
   const started = performance.now();
   const tiers = await timed('tier evaluation', () => evaluateAllTiers(db, { force: true }));

@@ -5,8 +5,8 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes } from './analytics/index.ts';
-import { customerRoutes } from './customers/index.ts';
-import { accruePurchases, loyaltyJobs, loyaltyRoutes } from './loyalty/index.ts';
+import { customerRoutes, onCustomerLifecycle } from './customers/index.ts';
+import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded } from './sales/index.ts';
 
 export interface ModuleEntry {
@@ -27,3 +27,4 @@ export const MODULES: ModuleEntry[] = [
 // (Listeners are registered here, e.g. onPurchasesRecorded('loyalty', …), onCustomerLifecycle('loyalty', …).)
 const businessTimeZone = process.env.PATRON_TIMEZONE || 'Asia/Shanghai';
 onPurchasesRecorded('loyalty', (tx, purchases) => accruePurchases(tx, purchases, businessTimeZone));
+onCustomerLifecycle('loyalty', loyaltyLifecycle);

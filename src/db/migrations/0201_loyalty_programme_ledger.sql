@@ -20,8 +20,10 @@ ALTER TABLE loyalty_accounts ADD COLUMN created_at timestamptz NOT NULL DEFAULT 
 ALTER TABLE loyalty_accounts ADD CONSTRAINT loyalty_accounts_balance_not_negative CHECK (points_balance >= 0);
 
 -- Append-only: every change of a balance is one row with a reason; corrections are new rows.
+-- No foreign key of its own: every entry is booked after its account row (which references customers) exists,
+-- and the nightly expiry inserts hundreds of thousands of rows at once.
 CREATE TABLE loyalty_ledger (
-  customer_id  bigint NOT NULL REFERENCES customers(id),
+  customer_id  bigint NOT NULL,
   id           bigint GENERATED ALWAYS AS IDENTITY,
   kind         text NOT NULL CHECK (kind IN ('earn','reverse','redeem','adjust','expire','award','refund')),
   points       bigint NOT NULL CHECK (points <> 0 OR kind = 'reverse'),
@@ -54,6 +56,7 @@ CREATE TABLE loyalty_lots (
   earned_at    timestamptz NOT NULL,
   expires_at   timestamptz,
   expired_at   timestamptz,
+  expired_points bigint,
   PRIMARY KEY (customer_id, id),
   CHECK (remaining <= points)
 );

@@ -12,6 +12,7 @@ export { awardPoints, memberSummary } from './service.ts';
 export { evaluateAllTiers } from './tiers.ts';
 export { expirePoints } from './expiry.ts';
 export { loyaltyRoutes } from './routes.ts';
+export { loyaltyLifecycle } from './lifecycle.ts';
 
 /** Nightly, in the business time zone: tiers at 02:30, then expiry at 03:30. */
 export function loyaltyJobs({ db, config }: { db: Db; config: Config }): JobDefinition[] {

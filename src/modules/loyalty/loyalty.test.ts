@@ -287,3 +287,16 @@ test('the report shows points issued, redeemed and expired per month and the lia
   const bad = await t.request('GET', '/api/loyalty/reports?from=2020-13-01&to=2030-12-31', { cookie: analyst });
   assert.equal(bad.statusCode, 400);
 });
+
+test('merging duplicates moves their points and lots to the survivor, who keeps the higher tier', async () => {
+  const [a, b] = await createCustomers(t.db, 2, '刘洋');
+  await recordPurchases(t.db, [{ customerId: a!, lines: [makeup(10_000)] }, { customerId: b!, lines: [makeup(300_000)] }]);
+  const { customerLifecycleListeners } = await import('../customers/index.ts');
+  const listener = customerLifecycleListeners().find(([name]) => name === 'loyalty')![1];
+  await t.db.tx((tx) => listener.onMerged!(tx, a!, [b!]));
+  assert.equal(await assertConsistent(a!), 3100);
+  const acct = await t.db.query(`SELECT t.code FROM loyalty_accounts a JOIN loyalty_tiers t ON t.id = a.tier_id WHERE a.customer_id = $1`, [a]);
+  assert.equal(acct.rows[0].code, 'silver');
+  const gone = await t.db.query(`SELECT count(*)::int AS n FROM loyalty_accounts WHERE customer_id = $1`, [b]);
+  assert.equal(gone.rows[0].n, 0);
+});

@@ -7,11 +7,21 @@ import { currentProgramme } from './store.ts';
  * once), 'pend' (qualifies lower: the grace period starts), 'down' (grace period over), 'clear' (qualifies again
  * while a downgrade was pending). Spend is sales minus returns paid in the rolling window; purchases count sales.
  */
-function evaluationQuery(customerFilter: boolean) {
+function evaluationQuery(customerFilter: boolean, programme: Programme) {
+  // The highest qualifying rung as one CASE per member (thresholds stay parameters: $2/$3 arrays by rung).
+  const rung = (i: number) => {
+    const t = programme.tiers[i - 1]!;
+    const spend = `s.spend >= ($2::bigint[])[${i}]`;
+    const count = `s.n >= ($3::bigint[])[${i}]`;
+    const used = [t.minSpendFen > 0 ? spend : null, t.minPurchases > 0 ? count : null].filter(Boolean);
+    if (used.length === 0) return 'true';
+    return `(${used.join(programme.qualification.match === 'all' ? ' AND ' : ' OR ')})`;
+  };
+  const whens = programme.tiers.map((_, i) => i + 1).slice(1).reverse().map((i) => `WHEN ${rung(i)} THEN ${i}`).join(' ');
   return `
   WITH ladder AS (
-    SELECT l.ord, t.id AS tier_id, l.min_spend, l.min_purchases
-      FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS l(code, min_spend, min_purchases, ord)
+    SELECT l.ord, t.id AS tier_id
+      FROM unnest($1::text[]) WITH ORDINALITY AS l(code, ord)
       JOIN loyalty_tiers t ON t.code = l.code),
   stats AS (
     SELECT p.customer_id,
@@ -23,15 +33,11 @@ function evaluationQuery(customerFilter: boolean) {
   ev AS (
     SELECT a.customer_id, a.tier_id AS cur_id, a.tier_downgrade_at, coalesce(cur.ord, 0) AS cur_ord,
            coalesce(s.spend, 0) AS spend, coalesce(s.n, 0) AS n,
-           (SELECT max(l.ord) FROM ladder l
-             WHERE l.ord = 1
-                OR ($6 = 'all' AND (l.min_spend = 0 OR coalesce(s.spend, 0) >= l.min_spend) AND (l.min_purchases = 0 OR coalesce(s.n, 0) >= l.min_purchases))
-                OR ($6 <> 'all' AND ((l.min_spend > 0 AND coalesce(s.spend, 0) >= l.min_spend) OR (l.min_purchases > 0 AND coalesce(s.n, 0) >= l.min_purchases)
-                                    OR (l.min_spend = 0 AND l.min_purchases = 0)))) AS q_ord
+           ${whens ? `CASE WHEN s.customer_id IS NULL THEN 1 ${whens} ELSE 1 END` : '1'} AS q_ord
       FROM loyalty_accounts a
       LEFT JOIN ladder cur ON cur.tier_id = a.tier_id
       LEFT JOIN stats s ON s.customer_id = a.customer_id
-     ${customerFilter ? 'WHERE a.customer_id = ANY($8::bigint[])' : ''}),
+     WHERE $6::text IS NOT NULL ${customerFilter ? 'AND a.customer_id = ANY($8::bigint[])' : ''}),
   decided AS (
     SELECT ev.customer_id, ev.cur_id, q.tier_id AS q_id, ev.spend, ev.n,
            CASE WHEN ev.q_ord > ev.cur_ord THEN 'up'
@@ -90,7 +96,7 @@ const tally = (rows: { action: string }[]): TierRunResult => ({
 export async function upgradeMembers(tx: Queryable, programme: Programme, customerIds: number[], now = new Date()): Promise<Map<number, number>> {
   if (customerIds.length === 0) return new Map();
   const r = await tx.query(
-    `WITH e AS MATERIALIZED (${evaluationQuery(true)}),
+    `WITH e AS MATERIALIZED (${evaluationQuery(true, programme)}),
      upd AS (
        UPDATE loyalty_accounts a
           SET tier_id = CASE WHEN e.action = 'up' THEN e.q_id ELSE a.tier_id END,
@@ -121,7 +127,7 @@ export async function evaluateAllTiers(db: Db, opts: { now?: Date; force?: boole
   }
   return db.tx(async (tx) => {
     await tx.exec(`CREATE TEMP TABLE loyalty_tier_eval (customer_id bigint PRIMARY KEY, cur_id bigint, q_id bigint, spend bigint, n bigint, action text) ON COMMIT DROP`);
-    await tx.query(`INSERT INTO loyalty_tier_eval ${evaluationQuery(false)}`, params(programme, now));
+    await tx.query(`INSERT INTO loyalty_tier_eval ${evaluationQuery(false, programme)}`, params(programme, now));
     await tx.query(`SELECT a.customer_id FROM loyalty_accounts a JOIN loyalty_tier_eval e ON e.customer_id = a.customer_id ORDER BY a.customer_id FOR UPDATE OF a`);
     const r = await tx.query(APPLY.replace('%SOURCE%', 'loyalty_tier_eval').replace('%ACTIONS%', ''), [now, programme.tierEvaluation.downgradeGraceDays]);
     return tally(r.rows);
