@@ -33,13 +33,13 @@ const identity = (v: string) => v;
 
 export function openPglite(dataDir: string | undefined): Db {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const lite = new PGlite(dataDir, {
-    parsers: { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity },
-  });
+  const lite = new PGlite(dataDir);
   void pgliteTypes;
+  // PGlite applies parsers given per query; the constructor's option does not reach every query.
+  const parsers = { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity };
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
     async query(text, params) {
-      const r = await q.query<any>(text, params as any[]);
+      const r = await q.query<any>(text, params as any[], { parsers });
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
     async exec(sql) {

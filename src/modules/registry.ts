@@ -4,10 +4,12 @@ import type { JobDefinition } from '../jobs/runner.ts';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
-import { analyticsRoutes } from './analytics/index.ts';
+import { analyticsRoutes, takeScoreSnapshot } from './analytics/index.ts';
 import { customerRoutes, onCustomerLifecycle } from './customers/index.ts';
 import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded } from './sales/index.ts';
+import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
+import { businessToday } from '../lib/dates.ts';
 
 export interface ModuleEntry {
   name: string;
@@ -19,12 +21,38 @@ export interface ModuleEntry {
 export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
-  { name: 'analytics', routes: analyticsRoutes },
+  {
+    name: 'analytics',
+    routes: analyticsRoutes,
+    jobs: ({ db, config }) => [
+      { name: 'analytics-score-snapshot', cron: '0 5 * * *', policy: 'stately', handler: async () => takeScoreSnapshot(db, businessToday(config.timezone)) },
+    ],
+  },
+  {
+    name: 'segments',
+    routes: segmentRoutes,
+    jobs: ({ db, config }) => [
+      { name: 'segments-rebuild-activity', cron: '0 3 * * *', policy: 'stately', handler: async () => { await db.tx((tx) => rebuildActivity(tx)); } },
+      { name: 'segments-refresh', cron: '30 3 * * *', policy: 'stately', handler: async () => { await refreshDailySegments(db, config.timezone); } },
+    ],
+  },
   { name: 'loyalty', routes: loyaltyRoutes, jobs: loyaltyJobs },
 ];
 
 // Cross-module wiring: who reacts to purchases and to customer merges and erasures.
-// (Listeners are registered here, e.g. onPurchasesRecorded('loyalty', …), onCustomerLifecycle('loyalty', …).)
 const businessTimeZone = process.env.PATRON_TIMEZONE || 'Asia/Shanghai';
 onPurchasesRecorded('loyalty', (tx, purchases) => accruePurchases(tx, purchases, businessTimeZone));
 onCustomerLifecycle('loyalty', loyaltyLifecycle);
+onPurchasesRecorded('segments', async (tx, purchases) => {
+  await recordActivity(tx, purchases);
+  return undefined;
+});
+onCustomerLifecycle('segments', {
+  async onMerged(tx, survivorId, mergedIds) {
+    await tx.query('DELETE FROM segment_members WHERE customer_id = ANY($1::bigint[])', [mergedIds]);
+    await rebuildActivity(tx, [survivorId, ...mergedIds]);
+  },
+  async onErased(tx, customerId) {
+    await tx.query('DELETE FROM segment_members WHERE customer_id = $1', [customerId]);
+  },
+});

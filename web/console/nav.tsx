@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
-import { GiftOutlined, HomeOutlined } from '@ant-design/icons';
+import { GiftOutlined, HomeOutlined, ClusterOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
 import { ProgrammePage } from './loyalty/ProgrammePage.tsx';
 import { MemberPointsPage } from './loyalty/MemberPointsPage.tsx';
 import { LoyaltyReportsPage } from './loyalty/ReportsPage.tsx';
@@ -23,6 +24,8 @@ export interface NavPage {
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
+  { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
   { path: '/loyalty/programme', label: 'nav.loyalty.programme', icon: <GiftOutlined />, element: <ProgrammePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/member', label: 'nav.loyalty.member', icon: <GiftOutlined />, element: <MemberPointsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/reports', label: 'nav.loyalty.reports', icon: <GiftOutlined />, element: <LoyaltyReportsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },

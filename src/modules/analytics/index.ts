@@ -1,2 +1,3 @@
 export { homeFigures } from './home.ts';
 export { analyticsRoutes } from './routes.ts';
+export { takeScoreSnapshot } from './insights.ts';

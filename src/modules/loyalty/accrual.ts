@@ -55,13 +55,21 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
     }
   }
 
+  // Segment promotions: membership as last refreshed by the segments module, read only when a promotion needs it.
+  const segmentIds = [...new Set(versions.flatMap((v) => v.programme.promotions.map((p) => p.segmentId)).filter((x): x is number => x != null))];
+  const segmentsOf = new Map<number, number[]>();
+  if (segmentIds.length) {
+    const r = await tx.query(`SELECT customer_id, segment_id FROM segment_members WHERE customer_id = ANY($1::bigint[]) AND segment_id = ANY($2::bigint[])`, [[...accounts.keys()], segmentIds]);
+    for (const x of r.rows) segmentsOf.set(x.customer_id, [...(segmentsOf.get(x.customer_id) ?? []), x.segment_id]);
+  }
+
   const entries: BookEntry[] = [];
   const pending = new Map<number, { rules: PurchaseLoyalty['rules']; entry: number | null }>();
   for (const p of purchases) {
     const acct = accounts.get(p.customerId)!;
     if (p.kind === 'sale') {
       const v = versionAt(versions, p.purchasedAt);
-      const earned = pointsForBasket({ lines: p.lines, paidFen: p.paidFen, tierCode: acct.tierCode }, v.programme, p.purchasedAt, timeZone);
+      const earned = pointsForBasket({ lines: p.lines, paidFen: p.paidFen, tierCode: acct.tierCode, segmentIds: segmentsOf.get(p.customerId) ?? [] }, v.programme, p.purchasedAt, timeZone);
       if (earned.points <= 0) {
         pending.set(p.purchaseId, { rules: earned.reasons, entry: null });
         continue;

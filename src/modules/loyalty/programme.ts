@@ -42,7 +42,7 @@ const promotionSchema = z.strictObject({
   weekdays: z.array(z.number().int().min(1).max(7)).max(7).default([]),
   /** Empty means every tier. */
   tierCodes: z.array(code).max(20).default([]),
-  /** Stored now, evaluated once the segments module exists: until then a segment promotion applies to no one. */
+  /** Limits the promotion to members of a segment (as last refreshed by the segments module). */
   segmentId: z.number().int().positive().nullable().default(null),
   sku: z.string().trim().min(1).max(64).optional(),
   category: z.string().trim().min(1).max(64).optional(),
