@@ -104,3 +104,16 @@ test('a quote shows the points and reasons without booking anything', async () =
   assert.equal(r.json().points, 900);
   assert.equal(r.json().reasons[0].code, 'CATEGORY_RULE');
 });
+
+test('a promotion limited to a segment doubles points for its members only', async () => {
+  const marketer = await t.loginAs('marketer');
+  const seg = await t.db.query(`INSERT INTO segments (name, filter) VALUES ('高价值会员', '{}') RETURNING id`);
+  const [inSeg, outSeg] = await createCustomers(t.db, 2, '赵敏');
+  await t.db.query(`INSERT INTO segment_members (customer_id, segment_id) VALUES ($1, $2)`, [inSeg, seg.rows[0].id]);
+  const p = (await current(marketer)).programme;
+  p.promotions = [{ code: 'vip', nameZh: '高价值会员双倍', nameEn: 'VIP double', from: '2000-01-01', to: '2099-12-31', segmentId: seg.rows[0].id, multiplierPct: 200 }];
+  assert.equal((await t.request('POST', '/api/loyalty/programme/versions', { cookie: marketer, body: { programme: p } })).statusCode, 201);
+  const r = await recordPurchases(t.db, [{ customerId: inSeg!, lines: [{ category: '彩妆', amountFen: 10_000 }] }, { customerId: outSeg!, lines: [{ category: '彩妆', amountFen: 10_000 }] }]);
+  assert.equal(r.results.get(r.ids[0]!)!.pointsEarned, 200);
+  assert.equal(r.results.get(r.ids[1]!)!.pointsEarned, 100);
+});
