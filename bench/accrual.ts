@@ -46,7 +46,12 @@ async function hookBench(db: Db, batches: number, members: number) {
         lines += s.lines.length;
       });
       const started = performance.now();
-      const out = await notifyPurchasesRecorded(tx, batch);
+      const timings: [number, string][] = [];
+      const traced = process.env.TRACE && b === batches - 1
+        ? { ...tx, query: async (text: string, params?: unknown[]) => { const t0 = performance.now(); const r = await tx.query(text, params); timings.push([performance.now() - t0, text.replace(/\s+/g, ' ').slice(0, 90)]); return r; } }
+        : tx;
+      const out = await notifyPurchasesRecorded(traced as typeof tx, batch);
+      for (const [ms, sql] of timings) console.log(`  ${ms.toFixed(1).padStart(7)} ms  ${sql}`);
       hookMs += performance.now() - started;
       if (out.size !== batch.length) throw new Error('the hook did not answer for every purchase');
     });

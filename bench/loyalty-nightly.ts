@@ -65,6 +65,8 @@ export default async function (args: string[]) {
   const again = await timed('points expiry, second run (nothing left to do)', () => expirePoints(db));
   console.log('  ', again);
   const total = (performance.now() - started) / 1000;
+  const settled = await timed('tier evaluation, next night (settled: nothing changes)', () => evaluateAllTiers(db, { force: true }));
+  console.log('  ', settled);
   console.log(`nightly total over ${members.toLocaleString()} members: ${total.toFixed(1)} s (target < 60 s)`);
   const check = await db.query(
     `SELECT count(*)::bigint AS bad FROM loyalty_accounts a
