@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, analyticsJobs } from './analytics/index.ts';
 import { customerRoutes, importJobs, importRoutes, onCustomerLifecycle, privacyJobs, privacyRoutes } from './customers/index.ts';
+import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
 
@@ -31,9 +32,13 @@ export const MODULES: ModuleEntry[] = [
       { name: 'segments-refresh', cron: '30 3 * * *', policy: 'stately', handler: async () => { await refreshDailySegments(db, config.timezone); } },
     ],
   },
+  { name: 'loyalty', routes: loyaltyRoutes, jobs: loyaltyJobs },
 ];
 
 // Cross-module wiring: who reacts to purchases and to customer merges and erasures.
+const businessTimeZone = process.env.PATRON_TIMEZONE || 'Asia/Shanghai';
+onPurchasesRecorded('loyalty', (tx, purchases) => accruePurchases(tx, purchases, businessTimeZone));
+onCustomerLifecycle('loyalty', loyaltyLifecycle);
 onPurchasesRecorded('segments', async (tx, purchases) => {
   await recordActivity(tx, purchases);
   return undefined;

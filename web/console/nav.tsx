@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { ApiOutlined, AuditOutlined, ClusterOutlined, FundOutlined, HomeOutlined, IdcardOutlined, SettingOutlined, UploadOutlined, ShopOutlined, ShoppingOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApiOutlined, AuditOutlined, GiftOutlined, ClusterOutlined, FundOutlined, HomeOutlined, IdcardOutlined, SettingOutlined, UploadOutlined, ShopOutlined, ShoppingOutlined, TeamOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
 import { ImportPage } from './customers/import/ImportPage.tsx';
 import { PasswordPage } from './account/PasswordPage.tsx';
@@ -18,6 +18,9 @@ import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 import './customers/privacy/messages.ts';
 import { DuplicatesPage } from './customers/privacy/DuplicatesPage.tsx';
 import { ExportPage } from './customers/privacy/ExportPage.tsx';
+import { ProgrammePage } from './loyalty/ProgrammePage.tsx';
+import { MemberPointsPage } from './loyalty/MemberPointsPage.tsx';
+import { LoyaltyReportsPage } from './loyalty/ReportsPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -51,6 +54,9 @@ export const NAV: NavPage[] = [
   { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
   { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
   { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
+  { path: '/loyalty/programme', label: 'nav.loyalty.programme', icon: <GiftOutlined />, element: <ProgrammePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/member', label: 'nav.loyalty.member', icon: <GiftOutlined />, element: <MemberPointsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/reports', label: 'nav.loyalty.reports', icon: <GiftOutlined />, element: <LoyaltyReportsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/account/password', label: 'shell.changePassword', element: <PasswordPage />, hidden: true },
   { path: '/admin/staff', label: 'admin.staff.title', icon: <TeamOutlined />, element: <StaffPage />, permission: 'staff.manage', group: 'nav.admin', groupIcon: <SettingOutlined /> },
   { path: '/admin/stores', label: 'admin.stores.title', icon: <ShopOutlined />, element: <StoresPage />, group: 'nav.admin', groupIcon: <SettingOutlined /> },

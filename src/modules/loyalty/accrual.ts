@@ -1,0 +1,132 @@
+import type { Queryable } from '../../db/client.ts';
+import type { RecordedPurchase } from '../sales/index.ts';
+import { bookPoints, lockAccounts, tierNames, type BookEntry } from './ledger.ts';
+import { expiryFor, pointsForBasket, type EarnReason } from './programme.ts';
+import { programmeVersions, versionAt } from './store.ts';
+import { upgradeMembers } from './tiers.ts';
+
+export type PurchaseLoyalty = {
+  /** Points booked for this purchase: positive for a sale, negative (or 0) for a return. */
+  pointsEarned: number;
+  rules: (EarnReason | { code: string; points: number; en: string; zh: string; [k: string]: unknown })[];
+  balance: number;
+  tier: { code: string; nameZh: string; nameEn: string } | null;
+  tierChanged: boolean;
+};
+
+/** What came back, on the same footing as the earn basis (what was paid): the refund, else the returned lines. */
+const returnedAmount = (p: RecordedPurchase) => {
+  if (p.paidFen !== 0) return Math.abs(p.paidFen);
+  return p.lines.reduce((s, l) => s + Math.abs(l.amountFen), 0);
+};
+
+/**
+ * The sales hook: values every sale of the batch with the programme version in force at its purchasedAt and the
+ * member's tier, takes back from each return its share of what the original earned (by returned amount, cumulative
+ * over several returns, never more than was earned; a return finding the points already spent takes the balance to
+ * zero and records the shortfall), books it all with bookPoints, then upgrades members who now qualify.
+ * A handful of statements however large the batch; a replayed purchase finds its entry and books nothing.
+ */
+export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase[], timeZone = 'Asia/Shanghai'): Promise<Map<number, PurchaseLoyalty>> {
+  const out = new Map<number, PurchaseLoyalty>();
+  if (purchases.length === 0) return out;
+  const versions = await programmeVersions(tx);
+  const now = new Date();
+  const current = versionAt(versions, now);
+  const accounts = await lockAccounts(tx, purchases.map((p) => p.customerId), current.programme.tiers[0]?.code ?? null);
+
+  const returns = purchases.filter((p) => p.kind === 'return' && p.originalPurchaseId != null);
+  const originals = new Map<string, { earned: number; basisFen: number; returnedFen: number; owed: number }>();
+  const okey = (c: number, p: number) => `${c}:${p}`;
+  if (returns.length) {
+    const r = await tx.query(
+      `SELECT l.customer_id, l.purchase_id, l.kind, l.points, l.details
+         FROM loyalty_ledger l
+         JOIN unnest($1::bigint[], $2::bigint[]) AS k(customer_id, purchase_id) ON l.customer_id = k.customer_id AND l.purchase_id = k.purchase_id
+        WHERE l.kind IN ('earn', 'reverse')`,
+      [returns.map((p) => p.customerId), returns.map((p) => p.originalPurchaseId)],
+    );
+    const earns = r.rows.filter((x) => x.kind === 'earn');
+    for (const e of earns) originals.set(okey(e.customer_id, e.purchase_id), { earned: e.points, basisFen: Number(e.details?.basisFen ?? 0), returnedFen: 0, owed: 0 });
+    for (const x of r.rows.filter((x) => x.kind === 'reverse')) {
+      const o = originals.get(okey(x.customer_id, x.purchase_id));
+      if (!o) continue;
+      o.returnedFen += Number(x.details?.returnedFen ?? 0);
+      o.owed += Number(x.details?.owed ?? -x.points);
+    }
+  }
+
+  // Segment promotions: membership as last refreshed by the segments module, read only when a promotion needs it.
+  const segmentIds = [...new Set(versions.flatMap((v) => v.programme.promotions.map((p) => p.segmentId)).filter((x): x is number => x != null))];
+  const segmentsOf = new Map<number, number[]>();
+  if (segmentIds.length) {
+    const r = await tx.query(`SELECT customer_id, segment_id FROM segment_members WHERE customer_id = ANY($1::bigint[]) AND segment_id = ANY($2::bigint[])`, [[...accounts.keys()], segmentIds]);
+    for (const x of r.rows) segmentsOf.set(x.customer_id, [...(segmentsOf.get(x.customer_id) ?? []), x.segment_id]);
+  }
+
+  const entries: BookEntry[] = [];
+  const pending = new Map<number, { rules: PurchaseLoyalty['rules']; entry: number | null }>();
+  for (const p of purchases) {
+    const acct = accounts.get(p.customerId)!;
+    if (p.kind === 'sale') {
+      const v = versionAt(versions, p.purchasedAt);
+      const earned = pointsForBasket({ lines: p.lines, paidFen: p.paidFen, tierCode: acct.tierCode, segmentIds: segmentsOf.get(p.customerId) ?? [] }, v.programme, p.purchasedAt, timeZone);
+      if (earned.points <= 0) {
+        pending.set(p.purchaseId, { rules: earned.reasons, entry: null });
+        continue;
+      }
+      pending.set(p.purchaseId, { rules: earned.reasons, entry: entries.length });
+      entries.push({
+        customerId: p.customerId, kind: 'earn', points: earned.points, reasonCode: 'PURCHASE', reason: 'points for a purchase',
+        ref: { type: 'purchase', id: String(p.purchaseId) }, purchaseId: p.purchaseId, programmeVersion: v.version,
+        expiresAt: expiryFor(v.programme, p.purchasedAt, timeZone), details: { basisFen: earned.basisFen, tier: acct.tierCode, reasons: earned.reasons },
+      });
+      continue;
+    }
+    const o = p.originalPurchaseId != null ? originals.get(okey(p.customerId, p.originalPurchaseId)) : undefined;
+    if (!o || o.earned <= 0 || o.owed >= o.earned) {
+      const why = !o ? 'the original purchase earned no points' : 'everything it earned was already taken back';
+      const whyZh = !o ? '原订单未获得积分' : '原订单积分已全部扣回';
+      pending.set(p.purchaseId, { rules: [{ code: 'NOTHING_TO_REVERSE', points: 0, en: why, zh: whyZh }], entry: null });
+      continue;
+    }
+    const amount = returnedAmount(p);
+    o.returnedFen += amount;
+    const cumulative = o.basisFen > 0 ? Math.floor((o.earned * Math.min(o.returnedFen, o.basisFen)) / o.basisFen) : o.earned;
+    const owedNow = Math.max(0, cumulative - o.owed);
+    o.owed += owedNow;
+    const rule = { code: 'RETURN_REVERSAL', points: -owedNow, originalPurchaseId: p.originalPurchaseId, returnedFen: amount, en: `returned ¥${amount / 100} of purchase ${p.originalPurchaseId}`, zh: `退货 ¥${amount / 100}（原订单 ${p.originalPurchaseId}）` };
+    pending.set(p.purchaseId, { rules: [rule], entry: entries.length });
+    entries.push({
+      customerId: p.customerId, kind: 'reverse', points: -owedNow, reasonCode: 'RETURN', reason: 'points taken back for a return',
+      ref: { type: 'purchase', id: String(p.purchaseId) }, purchaseId: p.originalPurchaseId, clamp: true,
+      details: { returnPurchaseId: p.purchaseId, originalPurchaseId: p.originalPurchaseId, returnedFen: amount, owed: owedNow },
+    });
+  }
+
+  const booked = await bookPoints(tx, entries, { accounts });
+  const finalBalance = new Map([...accounts].map(([id, a]) => [id, a.balance]));
+  for (const b of booked) if (!b.replayed) finalBalance.set(b.customerId, b.balance);
+  for (const b of booked) if (b.replayed) finalBalance.set(b.customerId, Math.max(finalBalance.get(b.customerId) ?? 0, b.balance));
+
+  const buyers = [...new Set(purchases.filter((p) => p.kind === 'sale').map((p) => p.customerId))];
+  const upgraded = await upgradeMembers(tx, current.programme, buyers, now);
+  const tiers = await tierNames(tx, [...upgraded.values()]);
+  for (const p of purchases) {
+    const pend = pending.get(p.purchaseId)!;
+    const b = pend.entry == null ? null : booked[pend.entry]!;
+    let rules = pend.rules;
+    if (b?.replayed && p.kind === 'sale') rules = (b.details.reasons as PurchaseLoyalty['rules']) ?? rules;
+    if (b && b.shortfall) rules = [...rules, { code: 'POINTS_ALREADY_SPENT', points: 0, shortfall: b.shortfall, en: `${b.shortfall} points were already spent`, zh: `${b.shortfall} 积分已使用，无法扣回` }];
+    const newTier = upgraded.get(p.customerId);
+    const tierId = newTier ?? accounts.get(p.customerId)!.tierId;
+    out.set(p.purchaseId, {
+      pointsEarned: b ? b.points : 0,
+      rules,
+      balance: finalBalance.get(p.customerId) ?? 0,
+      tier: tierId != null ? (tiers.get(tierId) ?? null) : null,
+      tierChanged: newTier != null,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,227 @@
+import type { Queryable } from '../../db/client.ts';
+import { insertRows } from '../../db/client.ts';
+import { badRequest, conflict } from '../../http/errors.ts';
+
+export type LedgerKind = 'earn' | 'reverse' | 'redeem' | 'adjust' | 'expire' | 'award' | 'refund';
+
+export interface LedgerActor {
+  kind: string;
+  id: number | null;
+  name: string;
+}
+
+export const SYSTEM: LedgerActor = { kind: 'system', id: null, name: 'system' };
+
+/** One change to a member's points. Credits (points > 0) open a lot; debits (points < 0) consume lots. */
+export interface BookEntry {
+  customerId: number;
+  kind: LedgerKind;
+  points: number;
+  reasonCode: string;
+  reason?: string;
+  /** The natural key that makes the entry idempotent: one entry per (customer, kind, ref). */
+  ref?: { type: string; id: string };
+  purchaseId?: number | null;
+  programmeVersion?: number | null;
+  /** Credits only: when the lot expires (null: never). */
+  expiresAt?: Date | null;
+  details?: Record<string, unknown>;
+  /** Debits only: take what the balance holds instead of refusing (a return's reversal), recording the shortfall. */
+  clamp?: boolean;
+}
+
+export interface Booked {
+  customerId: number;
+  ledgerId: number | null;
+  kind: LedgerKind;
+  points: number;
+  requested: number;
+  shortfall: number;
+  /** The balance right after this entry (for a replay: the balance now). */
+  balance: number;
+  /** True when the entry was already booked by an earlier call with the same ref; nothing was written. */
+  replayed: boolean;
+  details: Record<string, unknown>;
+}
+
+export interface LockedAccount {
+  customerId: number;
+  balance: number;
+  tierId: number | null;
+  tierCode: string | null;
+}
+
+export interface TierName {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+}
+
+let tierCache: Map<number, TierName> | null = null;
+
+/** The tier table (a handful of rows), cached per process; re-read when an unknown id shows up or the programme changes. */
+export async function tierNames(q: Queryable, mustHave: (number | null)[] = []): Promise<Map<number, TierName>> {
+  if (!tierCache || mustHave.some((id) => id != null && !tierCache!.has(id))) {
+    const r = await q.query(`SELECT id, code, name_zh, name_en FROM loyalty_tiers`);
+    tierCache = new Map(r.rows.map((t) => [t.id, { code: t.code, nameZh: t.name_zh, nameEn: t.name_en }]));
+  }
+  return tierCache;
+}
+
+export const forgetTierNames = () => {
+  tierCache = null;
+};
+
+/**
+ * Creates missing accounts (in the entry tier) and locks every named account, in customer order, in one statement
+ * (an upsert locks the rows it meets), so concurrent debits of one member queue up and batches over many members
+ * never deadlock each other.
+ */
+export async function lockAccounts(tx: Queryable, customerIds: number[], entryTierCode: string | null): Promise<Map<number, LockedAccount>> {
+  const ids = [...new Set(customerIds)].sort((a, b) => a - b);
+  let tiers = await tierNames(tx);
+  const entryId = () => [...tiers].find(([, t]) => t.code === entryTierCode)?.[0] ?? null;
+  if (entryTierCode && entryId() == null) tiers = await tierNames(tx, [-1]);
+  const r = await tx.query(
+    `INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
+     SELECT c, $2::bigint, now() FROM unnest($1::bigint[]) AS c ORDER BY c
+     ON CONFLICT (customer_id) DO UPDATE SET updated_at = loyalty_accounts.updated_at
+     RETURNING customer_id, points_balance, tier_id`,
+    [ids, entryId()],
+  );
+  tiers = await tierNames(tx, r.rows.map((x) => x.tier_id));
+  return new Map(r.rows.map((x) => [x.customer_id, { customerId: x.customer_id, balance: x.points_balance, tierId: x.tier_id, tierCode: x.tier_id != null ? (tiers.get(x.tier_id)?.code ?? null) : null }]));
+}
+
+export const insufficientPoints = (customerId: number, balance: number, requested: number) =>
+  conflict('INSUFFICIENT_POINTS', `Not enough points: the balance is ${balance}, ${requested} requested.`, `积分不足：当前余额 ${balance}，需要 ${requested}。`, { customerId, balance, requested });
+
+/**
+ * Books entries for any number of members in a handful of statements: locks the accounts, skips entries already
+ * booked under the same ref (returning them as replays), refuses a debit the balance cannot cover with 409
+ * INSUFFICIENT_POINTS (nothing of the batch is written), opens lots for credits, consumes lots soonest-expiring
+ * first for debits and moves the cached balances, all in the caller's transaction.
+ */
+export async function bookPoints(
+  tx: Queryable,
+  entries: BookEntry[],
+  opts: { actor?: LedgerActor; entryTierCode?: string | null; accounts?: Map<number, LockedAccount> } = {},
+): Promise<Booked[]> {
+  if (entries.length === 0) return [];
+  for (const [i, e] of entries.entries()) {
+    if (!Number.isSafeInteger(e.points)) throw badRequest('INVALID_POINTS', `Entry ${i}: points must be a whole number.`, `第 ${i} 条：积分必须是整数。`, [{ path: `entries.${i}.points`, en: 'must be a whole number', zh: '必须是整数' }]);
+    if (e.points === 0 && e.kind !== 'reverse') throw badRequest('INVALID_POINTS', `Entry ${i}: points must not be zero.`, `第 ${i} 条：积分不能为 0。`, [{ path: `entries.${i}.points`, en: 'must not be zero', zh: '不能为 0' }]);
+  }
+  const actor = opts.actor ?? SYSTEM;
+  const accounts = opts.accounts ?? (await lockAccounts(tx, entries.map((e) => e.customerId), opts.entryTierCode ?? null));
+  const withRef = entries.filter((e) => e.ref);
+  const existing = new Map<string, { id: number; points: number; details: Record<string, unknown> }>();
+  const refKey = (c: number, k: string, t: string, id: string) => `${c}\u0000${k}\u0000${t}\u0000${id}`;
+  if (withRef.length) {
+    const r = await tx.query(
+      `SELECT l.customer_id, l.kind, l.ref_type, l.ref_id, l.id, l.points, l.details
+         FROM loyalty_ledger l
+         JOIN unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS k(customer_id, kind, ref_type, ref_id)
+           ON l.customer_id = k.customer_id AND l.kind = k.kind AND l.ref_type = k.ref_type AND l.ref_id = k.ref_id`,
+      [withRef.map((e) => e.customerId), withRef.map((e) => e.kind), withRef.map((e) => e.ref!.type), withRef.map((e) => e.ref!.id)],
+    );
+    for (const x of r.rows) existing.set(refKey(x.customer_id, x.kind, x.ref_type, x.ref_id), { id: x.id, points: x.points, details: x.details });
+  }
+  const balance = new Map([...accounts].map(([id, a]) => [id, a.balance]));
+  const out: Booked[] = [];
+  const toWrite: { e: BookEntry; points: number; shortfall: number; idx: number }[] = [];
+  const seenRefs = new Set<string>();
+  for (const e of entries) {
+    const key = e.ref ? refKey(e.customerId, e.kind, e.ref.type, e.ref.id) : null;
+    const prior = key ? existing.get(key) : undefined;
+    if (prior || (key && seenRefs.has(key))) {
+      out.push({ customerId: e.customerId, ledgerId: prior?.id ?? null, kind: e.kind, points: prior?.points ?? 0, requested: e.points, shortfall: 0, balance: 0, replayed: true, details: prior?.details ?? {} });
+      continue;
+    }
+    if (key) seenRefs.add(key);
+    const bal = balance.get(e.customerId);
+    if (bal == null) throw new Error(`account ${e.customerId} was not locked`);
+    let points = e.points;
+    let shortfall = 0;
+    if (points < 0 && -points > bal) {
+      if (!e.clamp) throw insufficientPoints(e.customerId, bal, -points);
+      shortfall = -points - bal;
+      points = -bal;
+    }
+    if (points === 0 && e.kind !== 'reverse') {
+      out.push({ customerId: e.customerId, ledgerId: null, kind: e.kind, points: 0, requested: e.points, shortfall, balance: bal, replayed: false, details: e.details ?? {} });
+      continue;
+    }
+    balance.set(e.customerId, bal + points);
+    const details = shortfall ? { ...e.details, requestedPoints: e.points, shortfall } : (e.details ?? {});
+    toWrite.push({ e: { ...e, details }, points, shortfall, idx: out.length });
+    out.push({ customerId: e.customerId, ledgerId: null, kind: e.kind, points, requested: e.points, shortfall, balance: bal + points, replayed: false, details });
+  }
+  if (toWrite.length) {
+    const rows = await insertRows(
+      tx,
+      'loyalty_ledger',
+      [
+        { name: 'customer_id', type: 'bigint' }, { name: 'kind', type: 'text' }, { name: 'points', type: 'bigint' },
+        { name: 'reason_code', type: 'text' }, { name: 'reason', type: 'text' }, { name: 'ref_type', type: 'text' },
+        { name: 'ref_id', type: 'text' }, { name: 'purchase_id', type: 'bigint' }, { name: 'programme_version', type: 'int' },
+        { name: 'expires_at', type: 'timestamptz' }, { name: 'details', type: 'jsonb' }, { name: 'actor_kind', type: 'text' },
+        { name: 'actor_id', type: 'bigint' }, { name: 'actor_name', type: 'text' },
+      ],
+      toWrite.map(({ e, points }) => [
+        e.customerId, e.kind, points, e.reasonCode, e.reason ?? '', e.ref?.type ?? null, e.ref?.id ?? null, e.purchaseId ?? null,
+        e.programmeVersion ?? null, points > 0 ? (e.expiresAt ?? null) : null, JSON.stringify(e.details ?? {}), actor.kind, actor.id, actor.name,
+      ]),
+      { suffix: 'RETURNING id, created_at' },
+    );
+    toWrite.forEach((w, i) => (out[w.idx]!.ledgerId = rows[i]!.id));
+    const credits = toWrite.map((w, i) => ({ w, row: rows[i]! })).filter(({ w }) => w.points > 0);
+    if (credits.length) {
+      await insertRows(
+        tx,
+        'loyalty_lots',
+        [{ name: 'customer_id', type: 'bigint' }, { name: 'ledger_id', type: 'bigint' }, { name: 'points', type: 'bigint' }, { name: 'remaining', type: 'bigint' }, { name: 'earned_at', type: 'timestamptz' }, { name: 'expires_at', type: 'timestamptz' }],
+        credits.map(({ w, row }) => [w.e.customerId, row.id, w.points, w.points, row.created_at, w.e.expiresAt ?? null]),
+      );
+    }
+    const debit = new Map<number, number>();
+    const delta = new Map<number, number>();
+    for (const w of toWrite) {
+      delta.set(w.e.customerId, (delta.get(w.e.customerId) ?? 0) + w.points);
+      if (w.points < 0) debit.set(w.e.customerId, (debit.get(w.e.customerId) ?? 0) - w.points);
+    }
+    if (debit.size) await consumeLots(tx, [...debit.keys()], [...debit.values()]);
+    await tx.query(
+      `UPDATE loyalty_accounts a SET points_balance = a.points_balance + d.delta, updated_at = now()
+         FROM unnest($1::bigint[], $2::bigint[]) AS d(customer_id, delta) WHERE a.customer_id = d.customer_id AND d.delta <> 0`,
+      [[...delta.keys()], [...delta.values()]],
+    );
+  }
+  for (const b of out) if (b.replayed) b.balance = balance.get(b.customerId) ?? 0;
+  return out;
+}
+
+/** Takes each member's debit from their open lots, soonest-expiring (then oldest) first, in one statement. */
+async function consumeLots(tx: Queryable, customerIds: number[], amounts: number[]): Promise<void> {
+  await tx.query(
+    `WITH d AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS d(customer_id, amount)),
+          o AS (SELECT l.customer_id, l.id, l.remaining, d.amount,
+                       sum(l.remaining) OVER (PARTITION BY l.customer_id ORDER BY l.expires_at NULLS LAST, l.id) - l.remaining AS before
+                  FROM loyalty_lots l JOIN d ON d.customer_id = l.customer_id WHERE l.remaining > 0)
+     UPDATE loyalty_lots l SET remaining = l.remaining - LEAST(o.remaining, o.amount - o.before)
+       FROM o WHERE l.customer_id = o.customer_id AND l.id = o.id AND o.before < o.amount`,
+    [customerIds, amounts],
+  );
+}
+
+/** A member's balance and, for checks, the ledger sum and the unspent lots (all three are always equal). */
+export async function balances(q: Queryable, customerId: number) {
+  const r = await q.query(
+    `SELECT (SELECT points_balance FROM loyalty_accounts WHERE customer_id = $1) AS balance,
+            (SELECT coalesce(sum(points), 0)::bigint::bigint FROM loyalty_ledger WHERE customer_id = $1) AS ledger,
+            (SELECT coalesce(sum(remaining), 0)::bigint FROM loyalty_lots WHERE customer_id = $1) AS lots`,
+    [customerId],
+  );
+  const x = r.rows[0];
+  return { balance: x.balance ?? 0, ledger: x.ledger, lots: x.lots };
+}
