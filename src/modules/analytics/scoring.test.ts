@@ -221,9 +221,10 @@ test('each run records the day’s snapshot for the trend charts', async () => {
 });
 
 test('the loyalty tier counts in the value grade and the explanation shows its position', async () => {
+  // Whatever ladder the programme seeded, the top rung is position 1.
   await t.db.query(`INSERT INTO loyalty_tiers (code, name_zh, name_en, rank) VALUES ('silver', '银卡', 'Silver', 1), ('gold', '金卡', 'Gold', 2) ON CONFLICT DO NOTHING`);
-  const gold = (await t.db.query(`SELECT id FROM loyalty_tiers WHERE code = 'gold'`)).rows[0].id;
-  await t.db.query(`INSERT INTO loyalty_accounts (customer_id, tier_id) VALUES ($1, $2)`, [ids[1], gold]);
+  const top = (await t.db.query(`SELECT id FROM loyalty_tiers ORDER BY rank DESC LIMIT 1`)).rows[0].id;
+  await t.db.query(`INSERT INTO loyalty_accounts (customer_id, tier_id) VALUES ($1, $2)`, [ids[1], top]);
   const rule = { weights: { recency: 0, frequency: 0, monetary: 0, tier: 1, satisfaction: 0 }, thresholds: { high: 1, medium: 0.5 } };
   await t.request('PUT', '/api/analytics/value-grade-rule', { cookie: manager, body: { rule } });
   await t.request('POST', '/api/analytics/scoring/run', { cookie: manager, body: { asOf: AS_OF } });
