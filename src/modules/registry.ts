@@ -7,7 +7,7 @@ import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, takeScoreSnapshot } from './analytics/index.ts';
 import { customerRoutes, onCustomerLifecycle } from './customers/index.ts';
 import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes } from './loyalty/index.ts';
-import { onPurchasesRecorded } from './sales/index.ts';
+import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
 import { businessToday } from '../lib/dates.ts';
 
@@ -21,6 +21,7 @@ export interface ModuleEntry {
 export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
+  { name: 'sales', routes: salesRoutes },
   {
     name: 'analytics',
     routes: analyticsRoutes,

@@ -1,10 +1,14 @@
 import type { ReactNode } from 'react';
-import { GiftOutlined, HomeOutlined, ClusterOutlined } from '@ant-design/icons';
+import { GiftOutlined, HomeOutlined, ClusterOutlined, FundOutlined, ShoppingOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { ProductsPage } from './sales/ProductsPage.tsx';
+import { PurchasesPage } from './sales/PurchasesPage.tsx';
+import { TargetsPage } from './sales/TargetsPage.tsx';
 import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
 import { ProgrammePage } from './loyalty/ProgrammePage.tsx';
 import { MemberPointsPage } from './loyalty/MemberPointsPage.tsx';
 import { LoyaltyReportsPage } from './loyalty/ReportsPage.tsx';
+import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -24,9 +28,13 @@ export interface NavPage {
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
+  { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', icon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
+  { path: '/sales/products', label: 'nav.products', group: 'nav.sales', icon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },
+  { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', icon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
   { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
   { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
   { path: '/loyalty/programme', label: 'nav.loyalty.programme', icon: <GiftOutlined />, element: <ProgrammePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/member', label: 'nav.loyalty.member', icon: <GiftOutlined />, element: <MemberPointsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/reports', label: 'nav.loyalty.reports', icon: <GiftOutlined />, element: <LoyaltyReportsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
 ];

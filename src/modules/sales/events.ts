@@ -10,7 +10,11 @@ export interface RecordedPurchaseLine {
   amountFen: number;
 }
 
-/** A sale or a return as booked, handed to listeners inside the booking transaction. */
+/**
+ * A sale or a return as booked, handed to listeners inside the booking transaction. A return (kind 'return',
+ * originalPurchaseId set) carries negative quantities and amounts and paidFen = minus the refund; each of its
+ * lines has the lineNo of the sale line it gives back.
+ */
 export interface RecordedPurchase {
   customerId: number;
   purchaseId: number;

@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { App, Button, Card, Col, Empty, Form, Input, Radio, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
 import { DownloadOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import * as echarts from 'echarts';
 import { ApiError, del, get, patch, post } from '../api.ts';
 import { defineMessages, useT } from '../i18n.tsx';
 import { useSession } from '../shell/session.tsx';
+import { EChart } from '../shell/EChart.tsx';
 import { completeFilter, FilterBuilder, type FieldInfo } from './FilterBuilder.tsx';
 
 defineMessages({
@@ -81,26 +81,15 @@ export function SegmentsPage() {
 }
 
 function TrendChart({ points }: { points: { measuredAt: string; memberCount: number }[] }) {
-  const ref = useRef<HTMLDivElement>(null);
-  const { t } = useT();
-  useEffect(() => {
-    if (!ref.current) return;
-    const chart = echarts.init(ref.current);
-    chart.setOption({
-      grid: { left: 50, right: 20, top: 20, bottom: 30 },
-      tooltip: { trigger: 'axis' },
-      xAxis: { type: 'time' },
-      yAxis: { type: 'value', minInterval: 1 },
-      series: [{ name: t('seg.members'), type: 'line', smooth: true, areaStyle: { opacity: 0.15 }, data: points.map((p) => [p.measuredAt, p.memberCount]) }],
-    });
-    const onResize = () => chart.resize();
-    window.addEventListener('resize', onResize);
-    return () => {
-      window.removeEventListener('resize', onResize);
-      chart.dispose();
-    };
-  }, [points, t]);
-  return <div ref={ref} style={{ height: 240 }} data-testid="seg-trend" />;
+  const { t, lang } = useT();
+  const option = useMemo(() => ({
+    grid: { left: 50, right: 20, top: 20, bottom: 30 },
+    tooltip: { trigger: 'axis' as const },
+    xAxis: { type: 'time' as const },
+    yAxis: { type: 'value' as const, minInterval: 1 },
+    series: [{ name: t('seg.members'), type: 'line' as const, smooth: true, areaStyle: { opacity: 0.15 }, data: points.map((p) => [p.measuredAt, p.memberCount]) }],
+  }), [points, lang]);
+  return <EChart option={option} height={240} testId="seg-trend" />;
 }
 
 function useFields() {

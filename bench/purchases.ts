@@ -1,0 +1,104 @@
+/**
+ * Purchase ingestion against PostgreSQL: (a) the bulk API, 1,000 purchases of ~3 lines per request, in purchase
+ * lines per second; (b) single purchases from 50 connections for 10 s, in requests per second and p99.
+ * `npm run bench -- purchases [--customers 1000000] [--stores 1500] [--products 5000] [--bulk-requests 30] [--bulk-concurrency 2] [--duration 10] [--connections 50]`
+ * Seeds its own chain set-based in SQL (bench/generate.ts had not landed on main when this was written).
+ */
+import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
+import { BENCH_URL, benchDb, load, rng, startBenchServer, timed } from './lib.ts';
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+}
+
+export default async function (args: string[]) {
+  const customers = arg(args, 'customers', 100_000);
+  const stores = arg(args, 'stores', 1_500);
+  const products = arg(args, 'products', 5_000);
+  const bulkRequests = arg(args, 'bulk-requests', 30);
+  const bulkConcurrency = arg(args, 'bulk-concurrency', 2);
+  const duration = arg(args, 'duration', 10);
+  const connections = arg(args, 'connections', 50);
+  console.log(`database ${BENCH_URL}: ${customers} customers, ${stores} stores, ${products} products`);
+  const db = await benchDb({ fresh: true, poolSize: 40 });
+
+  await timed('seed stores, products, customers (set-based SQL)', async () => {
+    await db.query(`INSERT INTO stores (code, name, city) SELECT 'S' || lpad(g::text, 5, '0'), '门店' || g, '上海' FROM generate_series(1, $1::int) g`, [stores]);
+    await db.query(
+      `INSERT INTO products (sku, name, category, brand, price_fen)
+       SELECT 'P' || lpad(g::text, 6, '0'), '商品' || g, (ARRAY['护肤','彩妆','香水','个护','饮品'])[1 + g % 5], '品牌' || (g % 40), 500 + (g * 37) % 50000
+         FROM generate_series(1, $1::int) g`,
+      [products],
+    );
+    await db.query(
+      `INSERT INTO customers (name, mobile, card_no)
+       SELECT '会员' || g, '139' || lpad(g::text, 8, '0'), 'C' || lpad(g::text, 9, '0') FROM generate_series(1, $1::int) g`,
+      [customers],
+    );
+    await db.query('ANALYZE');
+  });
+  const { key } = await createApiKey(db, SYSTEM_ACTOR, { name: 'bench POS', scopes: ['sales.write'], storeIds: [] });
+  const { app, url } = await startBenchServer(db);
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+
+  const rand = rng(42);
+  const pick = (n: number) => 1 + Math.floor(rand() * n);
+  let seq = 0;
+  const purchase = (source: string) => {
+    const lines = Array.from({ length: 2 + Math.floor(rand() * 3) }, () => {
+      const p = pick(products);
+      return { sku: `P${String(p).padStart(6, '0')}`, quantity: 1 + Math.floor(rand() * 3), unitPriceFen: 500 + ((p * 37) % 50000) };
+    });
+    const ref = rand() < 0.5 ? { mobile: `139${String(pick(customers)).padStart(8, '0')}` } : { cardNo: `C${String(pick(customers)).padStart(9, '0')}` };
+    return {
+      source, externalId: `B-${++seq}`, ...ref, storeCode: `S${String(pick(stores)).padStart(5, '0')}`, channel: 'store',
+      purchasedAt: new Date(Date.now() - Math.floor(rand() * 300 * 86_400_000)).toISOString(), lines,
+    };
+  };
+
+  // (a) bulk
+  const bodies = Array.from({ length: bulkRequests }, () => {
+    const items = Array.from({ length: 1000 }, () => purchase('bench-bulk'));
+    return { lines: items.reduce((s, p) => s + p.lines.length, 0), body: JSON.stringify({ purchases: items }) };
+  });
+  const totalLines = bodies.reduce((s, b) => s + b.lines, 0);
+  const started = performance.now();
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  await Promise.all(Array.from({ length: bulkConcurrency }, async () => {
+    while (next < bodies.length) {
+      const b = bodies[next++]!;
+      const t0 = performance.now();
+      const res = await fetch(`${url}/api/purchases/bulk`, { method: 'POST', headers, body: b.body });
+      const out: any = await res.json();
+      latencies.push(performance.now() - t0);
+      if (res.status !== 200 || out.created !== 1000) failed++;
+    }
+  }));
+  const secs = (performance.now() - started) / 1000;
+  latencies.sort((x, y) => x - y);
+  console.log(
+    `bulk: ${bulkRequests} requests × 1,000 purchases, ${totalLines} lines in ${secs.toFixed(2)} s = ${Math.round(totalLines / secs)} lines/s ` +
+      `(${Math.round((bulkRequests * 1000) / secs)} purchases/s; per request p50 ${Math.round(latencies[Math.floor(latencies.length / 2)]!)} ms, ` +
+      `max ${Math.round(latencies.at(-1)!)} ms; ${bulkConcurrency} in flight; ${failed} failed requests; target > 20,000 lines/s)`,
+  );
+
+  // (b) single purchases; a fresh externalId per request so every one books.
+  const pool = Array.from({ length: 5000 }, () => purchase('bench-single'));
+  let i = 0;
+  const r = await load('single purchases (target > 1,500 req/s, p99 < 50 ms)', {
+    url,
+    connections,
+    duration,
+    requests: [{
+      method: 'POST', path: '/api/purchases', headers,
+      setupRequest: (req: any) => ({ ...req, body: JSON.stringify({ ...pool[i++ % pool.length], externalId: `S-${i}` }) }),
+    }],
+  });
+  const booked = await db.query(`SELECT count(*) FILTER (WHERE source = 'bench-single')::int AS single, count(*) FILTER (WHERE source = 'bench-bulk')::int AS bulk FROM purchases`);
+  console.log(`booked: ${booked.rows[0].bulk} bulk, ${booked.rows[0].single} single purchases (${r.non2xx} non-2xx)`);
+  await app.close();
+  await db.close();
+}
