@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, takeScoreSnapshot } from './analytics/index.ts';
 import { customerRoutes, onCustomerLifecycle } from './customers/index.ts';
-import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes } from './loyalty/index.ts';
+import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
 import { businessToday } from '../lib/dates.ts';
@@ -38,6 +38,7 @@ export const MODULES: ModuleEntry[] = [
     ],
   },
   { name: 'loyalty', routes: loyaltyRoutes, jobs: loyaltyJobs },
+  { name: 'loyalty-rewards', routes: rewardsRoutes, jobs: rewardsJobs },
 ];
 
 // Cross-module wiring: who reacts to purchases and to customer merges and erasures.
