@@ -8,6 +8,9 @@ import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
 import { ProgrammePage } from './loyalty/ProgrammePage.tsx';
 import { MemberPointsPage } from './loyalty/MemberPointsPage.tsx';
 import { LoyaltyReportsPage } from './loyalty/ReportsPage.tsx';
+import { CouponTemplatesPage } from './loyalty/rewards/CouponTemplatesPage.tsx';
+import { CataloguePage } from './loyalty/rewards/CataloguePage.tsx';
+import { PerksPage } from './loyalty/rewards/PerksPage.tsx';
 import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 
 export interface NavPage {
@@ -36,5 +39,8 @@ export const NAV: NavPage[] = [
   { path: '/loyalty/programme', label: 'nav.loyalty.programme', icon: <GiftOutlined />, element: <ProgrammePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/member', label: 'nav.loyalty.member', icon: <GiftOutlined />, element: <MemberPointsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/reports', label: 'nav.loyalty.reports', icon: <GiftOutlined />, element: <LoyaltyReportsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/coupons', label: 'nav.loyalty.coupons', icon: <GiftOutlined />, element: <CouponTemplatesPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/catalogue', label: 'nav.loyalty.catalogue', icon: <GiftOutlined />, element: <CataloguePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/perks', label: 'nav.loyalty.perks', icon: <GiftOutlined />, element: <PerksPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
 ];
