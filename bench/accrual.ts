@@ -1,10 +1,13 @@
 /**
- * `npm run bench -- accrual [--hook] [--batches=20] [--members=20000]`: earn evaluation and booking.
- * `--hook` drives the loyalty purchase hook directly (purchases written set-based, then `notifyPurchasesRecorded`
- * for batches of 1,000 in one transaction each), measuring lines evaluated and booked per second by loyalty alone.
- * Without `--hook` it goes through the sales API once that is on main (`POST /api/purchases`).
+ * `npm run bench -- accrual [--customers=100000] [--bulk-requests=20] [--duration=10] [--connections=200] [--high=1500]`:
+ * purchases through the sales API with earn evaluation (a skincare ×2 rule, a sku rule, a member-day promotion and
+ * tier multipliers): bulk requests of 1,000 purchases (lines/s), then single purchases at 200 and at 1,500 connections.
+ * `--hook [--batches=20] [--members=20000]` drives the loyalty purchase hook alone (purchases written set-based, then
+ * `notifyPurchasesRecorded` for batches of 1,000), measuring what loyalty adds per line.
  */
-import { benchDb, rng, timed } from './lib.ts';
+import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
+import { saveProgramme, currentProgramme } from '../src/modules/loyalty/store.ts';
+import { benchDb, load, rng, startBenchServer, timed } from './lib.ts';
 import type { Db } from '../src/db/client.ts';
 import '../src/modules/registry.ts';
 import { notifyPurchasesRecorded, type RecordedPurchase } from '../src/modules/sales/index.ts';
@@ -62,12 +65,82 @@ async function hookBench(db: Db, batches: number, members: number) {
   console.log(`balance = ledger sum for every member: ${check.rows[0].bad === 0 ? 'yes' : `NO (${check.rows[0].bad})`}`);
 }
 
+async function apiBench(db: Db, arg: (name: string, def: number) => number) {
+  const customers = arg('customers', 100_000);
+  const products = 5_000;
+  await timed(`seed 300 stores, ${products} products, ${customers} customers`, async () => {
+    await db.query(`INSERT INTO stores (code, name, city) SELECT 'S' || lpad(g::text, 5, '0'), '门店' || g, '上海' FROM generate_series(1, 300) g`);
+    await db.query(
+      `INSERT INTO products (sku, name, category, brand, price_fen)
+       SELECT 'P' || lpad(g::text, 6, '0'), '商品' || g, (ARRAY['护肤','彩妆','香水','个护','母婴'])[1 + g % 5], '品牌' || (g % 40), 500 + (g * 37) % 50000
+         FROM generate_series(1, $1::int) g`,
+      [products],
+    );
+    await db.query(`INSERT INTO customers (name, card_no) SELECT '会员' || g, 'C' || lpad(g::text, 9, '0') FROM generate_series(1, $1::int) g`, [customers]);
+    await db.query('ANALYZE');
+  });
+  const { programme } = await currentProgramme(db);
+  await db.tx((tx) => saveProgramme(tx, SYSTEM_ACTOR, {
+    ...programme,
+    earn: { ...programme.earn, rules: [{ id: 'skincare', category: '护肤', multiplierPct: 200, note: '' }, { id: 'p7', sku: 'P000007', multiplierPct: 500, note: '' }] },
+    promotions: [{ code: 'memberday', nameZh: '会员日', nameEn: 'Member day', from: '2020-01-01', to: '2099-12-31', weekdays: [], tierCodes: [], segmentId: null, multiplierPct: 150, bonusPoints: 0, category: '彩妆' }],
+  }));
+  const { key } = await createApiKey(db, SYSTEM_ACTOR, { name: 'bench POS', scopes: ['sales.write'], storeIds: [] });
+  const { app, url } = await startBenchServer(db);
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+  const rand = rng(7);
+  const pick = (n: number) => 1 + Math.floor(rand() * n);
+  let seq = 0;
+  const purchase = (source: string) => {
+    const lines = Array.from({ length: 2 + Math.floor(rand() * 3) }, () => {
+      const p = pick(products);
+      return { sku: `P${String(p).padStart(6, '0')}`, quantity: 1 + Math.floor(rand() * 3), unitPriceFen: 500 + ((p * 37) % 50000) };
+    });
+    return { source, externalId: `A-${++seq}`, cardNo: `C${String(pick(customers)).padStart(9, '0')}`, storeCode: `S${String(pick(300)).padStart(5, '0')}`, channel: 'store', purchasedAt: new Date().toISOString(), lines };
+  };
+
+  const bulkRequests = arg('bulk-requests', 20);
+  const bodies = Array.from({ length: bulkRequests }, () => {
+    const items = Array.from({ length: 1000 }, () => purchase('accrual-bulk'));
+    return { lines: items.reduce((s, p) => s + p.lines.length, 0), body: JSON.stringify({ purchases: items }) };
+  });
+  const totalLines = bodies.reduce((s, b) => s + b.lines, 0);
+  let failed = 0;
+  let earned = 0;
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 2 }, async () => {
+    while (next < bodies.length) {
+      const b = bodies[next++]!;
+      const res = await fetch(`${url}/api/purchases/bulk`, { method: 'POST', headers, body: b.body });
+      const out: any = await res.json();
+      if (res.status !== 200 || out.created !== 1000) failed++;
+      for (const it of out.items ?? []) earned += it.purchase?.loyalty?.pointsEarned ?? 0;
+    }
+  }));
+  const secs = (performance.now() - started) / 1000;
+  console.log(`bulk: ${bulkRequests} × 1,000 purchases, ${totalLines} lines evaluated and booked in ${secs.toFixed(2)} s = ${Math.round(totalLines / secs).toLocaleString()} lines/s, ${earned.toLocaleString()} points earned, ${failed} failed requests (target > 20,000 lines/s)`);
+
+  const pool = Array.from({ length: 5000 }, () => purchase('accrual-single'));
+  for (const [label, connections, target] of [['200 connections', arg('connections', 200), 'target > 1,500 req/s, p99 < 100 ms'], ['1,500 connections', arg('high', 1500), 'target p99 < 1 s, no errors']] as const) {
+    let i = 0;
+    await load(`single purchases with earn, ${label} (${target})`, {
+      url, connections, duration: arg('duration', 10),
+      requests: [{ method: 'POST', path: '/api/purchases', headers, setupRequest: (req: any) => ({ ...req, body: JSON.stringify({ ...pool[i++ % pool.length], externalId: `${label}-${i}` }) }) }],
+    });
+  }
+  const check = await db.query(`SELECT count(*)::int AS bad FROM loyalty_accounts a WHERE a.points_balance <> (SELECT coalesce(sum(points), 0) FROM loyalty_ledger l WHERE l.customer_id = a.customer_id)`);
+  const n = await db.query(`SELECT count(*)::int AS n FROM loyalty_ledger WHERE kind = 'earn'`);
+  console.log(`earn entries: ${n.rows[0].n}; balance = ledger sum for every member: ${check.rows[0].bad === 0 ? 'yes' : `NO (${check.rows[0].bad})`}`);
+  await app.close();
+}
+
 export default async function (args: string[]) {
   const arg = (name: string, def: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def);
-  const db = await benchDb({ url: URL, fresh: true, poolSize: 20 });
+  const db = await benchDb({ url: URL, fresh: true, poolSize: 40 });
   try {
     if (args.includes('--hook')) await hookBench(db, arg('batches', 20), arg('members', 20_000));
-    else console.log('The HTTP accrual bench needs the sales API (POST /api/purchases); run with --hook until sales is on main.');
+    else await apiBench(db, arg);
   } finally {
     await db.close();
   }

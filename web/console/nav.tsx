@@ -5,13 +5,13 @@ import { ProductsPage } from './sales/ProductsPage.tsx';
 import { PurchasesPage } from './sales/PurchasesPage.tsx';
 import { TargetsPage } from './sales/TargetsPage.tsx';
 import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
+import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 import { ProgrammePage } from './loyalty/ProgrammePage.tsx';
 import { MemberPointsPage } from './loyalty/MemberPointsPage.tsx';
 import { LoyaltyReportsPage } from './loyalty/ReportsPage.tsx';
 import { CouponTemplatesPage } from './loyalty/rewards/CouponTemplatesPage.tsx';
 import { CataloguePage } from './loyalty/rewards/CataloguePage.tsx';
 import { PerksPage } from './loyalty/rewards/PerksPage.tsx';
-import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -36,11 +36,11 @@ export const NAV: NavPage[] = [
   { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', icon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
   { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
   { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
+  { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
   { path: '/loyalty/programme', label: 'nav.loyalty.programme', icon: <GiftOutlined />, element: <ProgrammePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/member', label: 'nav.loyalty.member', icon: <GiftOutlined />, element: <MemberPointsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/reports', label: 'nav.loyalty.reports', icon: <GiftOutlined />, element: <LoyaltyReportsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/coupons', label: 'nav.loyalty.coupons', icon: <GiftOutlined />, element: <CouponTemplatesPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/catalogue', label: 'nav.loyalty.catalogue', icon: <GiftOutlined />, element: <CataloguePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/perks', label: 'nav.loyalty.perks', icon: <GiftOutlined />, element: <PerksPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
-  { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
 ];

@@ -14,9 +14,10 @@ export type PurchaseLoyalty = {
   tierChanged: boolean;
 };
 
+/** What came back, on the same footing as the earn basis (what was paid): the refund, else the returned lines. */
 const returnedAmount = (p: RecordedPurchase) => {
-  const lines = p.lines.reduce((s, l) => s + Math.abs(l.amountFen), 0);
-  return lines > 0 ? lines : Math.abs(p.paidFen);
+  if (p.paidFen !== 0) return Math.abs(p.paidFen);
+  return p.lines.reduce((s, l) => s + Math.abs(l.amountFen), 0);
 };
 
 /**

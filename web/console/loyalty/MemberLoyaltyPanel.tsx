@@ -151,6 +151,9 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
       return r.details?.shortfall ? `${base}；${t('loyalty.member.shortfall', { n: r.details.shortfall })}` : base;
     }
     if (r.kind === 'expire') return t('loyalty.kind.expire');
+    if (r.kind === 'redeem' && r.reasonCode === 'POINTS_PAYMENT' && r.reason === 'points used as payment') {
+      return [t('loyalty.kind.redeem'), r.details?.reference ? `${t('loyalty.member.reference')} ${r.details.reference}` : '', r.details?.valueFen != null ? yuan(r.details.valueFen) : ''].filter(Boolean).join(' · ');
+    }
     return r.reason;
   };
 
