@@ -14,6 +14,11 @@ test('both drivers return bigint and numeric as numbers and dates as YYYY-MM-DD'
   assert.deepEqual(r.rows[0], { big: 9007199254740991, num: 12.5, day: '1990-01-02', param_day: '1991-02-03' });
 });
 
+test('inside a transaction dates stay YYYY-MM-DD too', async () => {
+  const r = await db.tx((tx) => tx.query(`SELECT '1990-01-02'::date AS day`));
+  assert.deepEqual(r.rows[0], { day: '1990-01-02' });
+});
+
 test('a transaction commits everything or nothing', async () => {
   await db.exec('CREATE TABLE tx_probe (n int)');
   await assert.rejects(db.tx(async (tx) => {

@@ -33,13 +33,12 @@ const identity = (v: string) => v;
 
 export function openPglite(dataDir: string | undefined): Db {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const lite = new PGlite(dataDir);
+  // One options object: PGlite drops the second argument when dataDir is undefined (in-memory), and with it the parsers.
+  const lite = new PGlite({ dataDir, parsers: { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity } });
   void pgliteTypes;
-  // PGlite applies parsers given per query; the constructor's option does not reach every query.
-  const parsers = { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity };
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
     async query(text, params) {
-      const r = await q.query<any>(text, params as any[], { parsers });
+      const r = await q.query<any>(text, params as any[]);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
     async exec(sql) {

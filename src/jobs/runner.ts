@@ -18,7 +18,10 @@ export interface JobRunner {
 
 /** pg-boss on the application's own database connection: restart-safe jobs on PGlite and PostgreSQL alike. */
 export async function startJobs(db: Db, defs: JobDefinition[], opts: { timezone: string; log: (msg: string, err?: unknown) => void }): Promise<JobRunner> {
-  const boss = new PgBoss({ db: { executeSql: (text, values) => db.executeSql(text, values) as any }, schedule: true, supervise: true });
+  let stopped = false;
+  // A poll already in flight when pg-boss stops must not reach a pool the app is about to close.
+  const executeSql = (text: string, values?: unknown[]) => (stopped ? Promise.resolve({ rows: [], rowCount: 0 }) : db.executeSql(text, values)) as any;
+  const boss = new PgBoss({ db: { executeSql }, schedule: true, supervise: true });
   boss.on('error', (err) => opts.log('job runner error', err));
   await boss.start();
   for (const def of defs) {
@@ -33,7 +36,10 @@ export async function startJobs(db: Db, defs: JobDefinition[], opts: { timezone:
     async send(name, data = {}, o = {}) {
       return boss.send(name, data, { singletonKey: o.singletonKey, startAfter: o.startAfter as any });
     },
-    stop: () => boss.stop({ graceful: true, wait: true, timeout: 5000 }),
+    async stop() {
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      stopped = true;
+    },
   };
 }
 

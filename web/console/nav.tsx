@@ -1,9 +1,17 @@
 import type { ReactNode } from 'react';
-import { GiftOutlined, HomeOutlined, ClusterOutlined, FundOutlined, ShoppingOutlined } from '@ant-design/icons';
+import { ApiOutlined, AuditOutlined, ClusterOutlined, FundOutlined, GiftOutlined, HomeOutlined, IdcardOutlined, SettingOutlined, ShopOutlined, ShoppingOutlined, TeamOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { PasswordPage } from './account/PasswordPage.tsx';
+import { StaffPage } from './admin/StaffPage.tsx';
+import { StoresPage } from './admin/StoresPage.tsx';
+import { ApiKeysPage } from './admin/ApiKeysPage.tsx';
+import { AuditPage } from './admin/AuditPage.tsx';
 import { ProductsPage } from './sales/ProductsPage.tsx';
 import { PurchasesPage } from './sales/PurchasesPage.tsx';
 import { TargetsPage } from './sales/TargetsPage.tsx';
+import { CustomersPage } from './customers/CustomersPage.tsx';
+import { AttributesPage } from './customers/AttributesPage.tsx';
+import { CustomerDetailPage } from './customers/detail/CustomerDetailPage.tsx';
 import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
 import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
 import { ProgrammePage } from './loyalty/ProgrammePage.tsx';
@@ -26,14 +34,19 @@ export interface NavPage {
   hidden?: boolean;
   /** Menu group i18n key; pages with the same group sit under one sub-menu. */
   group?: string;
+  /** The group's icon (the first page of a group that sets it wins). */
+  groupIcon?: ReactNode;
 }
 
 /** Every console page; a module adds its pages here. */
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
-  { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', icon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
-  { path: '/sales/products', label: 'nav.products', group: 'nav.sales', icon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },
-  { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', icon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
+  { path: '/customers', label: 'nav.customers', icon: <TeamOutlined />, element: <CustomersPage />, permission: 'customers.read', group: 'nav.customersGroup', groupIcon: <IdcardOutlined /> },
+  { path: '/customers/attributes', label: 'nav.customerAttributes', icon: <TeamOutlined />, element: <AttributesPage />, permission: 'customers.configure', group: 'nav.customersGroup', groupIcon: <IdcardOutlined /> },
+  { path: '/customers/:id', label: 'nav.customers', element: <CustomerDetailPage />, permission: 'customers.read', hidden: true },
+  { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
+  { path: '/sales/products', label: 'nav.products', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },
+  { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
   { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
   { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
   { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
@@ -43,4 +56,9 @@ export const NAV: NavPage[] = [
   { path: '/loyalty/coupons', label: 'nav.loyalty.coupons', icon: <GiftOutlined />, element: <CouponTemplatesPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/catalogue', label: 'nav.loyalty.catalogue', icon: <GiftOutlined />, element: <CataloguePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/perks', label: 'nav.loyalty.perks', icon: <GiftOutlined />, element: <PerksPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/account/password', label: 'shell.changePassword', element: <PasswordPage />, hidden: true },
+  { path: '/admin/staff', label: 'admin.staff.title', icon: <TeamOutlined />, element: <StaffPage />, permission: 'staff.manage', group: 'nav.admin', groupIcon: <SettingOutlined /> },
+  { path: '/admin/stores', label: 'admin.stores.title', icon: <ShopOutlined />, element: <StoresPage />, group: 'nav.admin', groupIcon: <SettingOutlined /> },
+  { path: '/admin/api-keys', label: 'admin.apikeys.title', icon: <ApiOutlined />, element: <ApiKeysPage />, permission: 'apikeys.manage', group: 'nav.admin', groupIcon: <SettingOutlined /> },
+  { path: '/admin/audit', label: 'admin.audit.title', icon: <AuditOutlined />, element: <AuditPage />, permission: 'audit.read', group: 'nav.admin', groupIcon: <SettingOutlined /> },
 ];

@@ -13,10 +13,10 @@ import { atRiskCustomers, atRiskPages, rfmGrid, scoreTrend, valueDistribution } 
 const atRiskQuery = z.strictObject({ storeId: id.optional(), segmentId: id.optional(), risk: z.enum(['high', 'medium']).optional() });
 const AT_RISK_COLUMNS = ['rank', 'id', 'name', 'mobile', 'city', 'churnRisk', 'pAlive', 'recencyDays', 'overdueDays', 'frequency', 'monetaryFen', 'clvFen', 'valueAtRiskFen', 'rfmSegment', 'valueGrade'] as const;
 
-export async function analyticsRoutes(app: FastifyInstance, { db }: AppContext) {
+export async function analyticsRoutes(app: FastifyInstance, { db, config }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/api/home', { schema: { tags: ['analytics'], summary: 'Counts for the console home page' }, preHandler: needs(db) }, async (req) =>
-    homeFigures(db, req.actor!.storeIds),
+    homeFigures(db, req.actor!.storeIds, config.timezone),
   );
 
   r.get('/api/analytics/rfm-grid', { schema: { tags: ['analytics'], summary: 'Customers and spend per recency × frequency score, and per RFM segment' }, preHandler: needs(db, 'analytics.read') },

@@ -8,6 +8,8 @@ export const PERMISSIONS = [
   'customers.import',
   'customers.export',
   'customers.erase',
+  /** Define custom customer attributes (admin only). */
+  'customers.configure',
   'sales.read',
   'sales.write',
   'catalog.manage',

@@ -1,0 +1,122 @@
+/**
+ * `npm run bench -- customer360 [--customers N] [--purchases N] [--duration S] [--connections N] [--fresh]`
+ * Seeds (once) N customers set-based and one customer with 1,000 purchases, then hammers
+ * GET /api/customers/:id/360 and GET /api/customers/search at 50 connections. Target: 360 p99 < 50 ms.
+ */
+import { benchDb, load, startBenchServer, timed } from './lib.ts';
+import { hashPassword } from '../src/modules/staff/index.ts';
+import type { Db } from '../src/db/client.ts';
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+}
+
+const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高'];
+const GIVEN = ['小', '明', '芳', '静', '伟', '婷', '磊', '丽', '强', '敏', '洋', '娜', '杰', '秀', '英', '建', '华', '晓', '燕', '军', '平', '红', '玉', '兰', '海', '波', '文', '欣', '怡', '涛'];
+const CITIES = ['上海', '北京', '广州', '深圳', '杭州', '成都', '南京', '武汉', '西安', '苏州'];
+const CATEGORIES = ['护肤', '彩妆', '香水', '个人护理', '保健', '母婴'];
+
+async function seed(db: Db, customers: number, purchases: number): Promise<number> {
+  const have = (await db.query(`SELECT count(*)::int AS n FROM customers`)).rows[0].n;
+  const target = (await db.query(`SELECT id FROM customers WHERE mobile = '19900001111'`)).rows[0]?.id;
+  if (have >= customers && target) {
+    console.log(`reusing ${have} customers; the 360 customer is ${target}`);
+    return target;
+  }
+  await db.query(`INSERT INTO stores (code, name, city) SELECT 'B' || i, '门店' || i, ($1::text[])[1 + i % 10] FROM generate_series(1, 50) i ON CONFLICT DO NOTHING`, [CITIES]);
+  const storeIds = (await db.query(`SELECT id FROM stores ORDER BY id LIMIT 50`)).rows.map((r) => r.id);
+  const chunk = 200_000;
+  for (let from = have + 1; from <= customers; from += chunk) {
+    const to = Math.min(customers, from + chunk - 1);
+    await timed(`customers ${from}–${to}`, () => db.query(
+      `INSERT INTO customers (name, mobile, email, gender, birthday, city, card_no, tags, preferred_store_id, created_at, registered_at)
+       SELECT ($1::text[])[1 + i % 20] || ($2::text[])[1 + (i / 20) % 30] || CASE WHEN i % 4 = 0 THEN '' ELSE ($2::text[])[1 + (i / 600) % 30] END,
+              '13' || lpad(((i::bigint * 7919) % 1000000000)::text, 9, '0'),
+              CASE WHEN i % 3 = 0 THEN 'member' || i || '@example.com' END,
+              CASE WHEN i % 2 = 0 THEN 'female' ELSE 'male' END,
+              date '1960-01-01' + (i % 15000),
+              ($3::text[])[1 + i % 10],
+              'C' || lpad(i::text, 9, '0'),
+              CASE WHEN i % 10 = 0 THEN ARRAY['VIP'] ELSE '{}' END,
+              ($4::bigint[])[1 + i % 50],
+              now() - (i % 1000) * interval '1 day', now() - (i % 1000) * interval '1 day'
+         FROM generate_series($5::int, $6::int) i`,
+      [SURNAMES, GIVEN, CITIES, storeIds, from, to],
+    ));
+  }
+  if (target) {
+    await timed('ANALYZE', () => db.exec('ANALYZE'));
+    return target;
+  }
+  const id = (await db.query(
+    `INSERT INTO customers (name, mobile, email, birthday, city, card_no, preferred_store_id) VALUES ('周婷', '19900001111', 'zhou.ting@example.com', '1992-07-15', '上海', 'BENCH-360', $1) RETURNING id`,
+    [storeIds[0]],
+  )).rows[0].id;
+  await timed(`${purchases} purchases with 3 lines each`, async () => {
+    await db.query(
+      `INSERT INTO purchases (customer_id, kind, store_id, channel, source, external_id, purchased_at, total_fen, paid_fen, item_count)
+       SELECT $1, CASE WHEN i % 50 = 0 THEN 'return' ELSE 'sale' END, ($2::bigint[])[1 + i % 5], 'store', 'bench', 'b360-' || i,
+              now() - i * interval '17 hours', 9000 + i % 5000, 9000 + i % 5000, 3
+         FROM generate_series(1, $3::int) i`,
+      [id, storeIds, purchases],
+    );
+    await db.query(
+      `INSERT INTO purchase_lines (customer_id, purchase_id, line_no, sku, category, quantity, unit_price_fen, amount_fen)
+       SELECT p.customer_id, p.id, n, 'SKU-' || n, ($2::text[])[1 + (p.id + n) % 6], 1, p.paid_fen / 3, p.paid_fen / 3
+         FROM purchases p CROSS JOIN generate_series(1, 3) n WHERE p.customer_id = $1`,
+      [id, CATEGORIES],
+    );
+    await db.query(
+      `INSERT INTO customer_consents (customer_id, channel, granted, source, recorded_at)
+       SELECT $1, (ARRAY['sms','email','phone','wechat'])[1 + i % 4], i % 3 <> 0, '门店', now() - i * interval '30 days' FROM generate_series(1, 20) i`,
+      [id],
+    );
+  });
+  await timed('ANALYZE', () => db.exec('ANALYZE'));
+  return id;
+}
+
+async function login(url: string, db: Db): Promise<string> {
+  const password = 'Bench-pass-2026';
+  await db.query(
+    `INSERT INTO staff_accounts (username, display_name, role, password_hash) VALUES ('bench_admin', 'bench', 'admin', $1)
+     ON CONFLICT ((lower(username))) DO UPDATE SET password_hash = EXCLUDED.password_hash, failed_logins = 0, locked_until = NULL`,
+    [await hashPassword(password)],
+  );
+  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench_admin', password }) });
+  if (!res.ok) throw new Error(`login failed: ${await res.text()}`);
+  return String(res.headers.get('set-cookie')).split(';')[0]!;
+}
+
+export default async function (args: string[]) {
+  const customers = arg(args, 'customers', 1_000_000);
+  const purchases = arg(args, 'purchases', 1000);
+  const duration = arg(args, 'duration', 10);
+  const connections = arg(args, 'connections', 50);
+  const db = await benchDb({ fresh: args.includes('--fresh'), poolSize: 40 });
+  const id = await seed(db, customers, purchases);
+  const { app, url } = await startBenchServer(db);
+  try {
+    const cookie = await login(url, db);
+    const check = await fetch(`${url}/api/customers/${id}/360`, { headers: { cookie } });
+    const body = await check.json();
+    console.log(`360 of customer ${id}: ${body.figures.orderCount} orders, ${body.figures.returnCount} returns, ${body.timeline.items.length} timeline events on the first page`);
+    const r360 = await load('GET /api/customers/:id/360', { url: `${url}/api/customers/${id}/360`, headers: { cookie }, duration, connections });
+    const queries = ['19900001111', '1990000', '1111', '周婷', '小明', 'BENCH', 'member300@', '王'];
+    for (const q of queries) {
+      const t0 = performance.now();
+      const r = await fetch(`${url}/api/customers/search?q=${encodeURIComponent(q)}`, { headers: { cookie } });
+      const n = (await r.json()).items.length;
+      console.log(`search ${JSON.stringify(q)}: ${n} hits in ${(performance.now() - t0).toFixed(1)} ms (one request)`);
+    }
+    await load('GET /api/customers/search (mixed queries)', {
+      url, headers: { cookie }, duration, connections,
+      requests: queries.map((q) => ({ method: 'GET', path: `/api/customers/search?q=${encodeURIComponent(q)}` })),
+    });
+    console.log(r360.p99 < 50 ? 'PASS: 360 p99 under 50 ms' : `OVER TARGET: 360 p99 ${r360.p99} ms (target 50 ms)`);
+  } finally {
+    await app.close();
+    await db.close();
+  }
+}

@@ -1,0 +1,134 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../../../test/support.ts';
+import { registerTimelineSource } from './index.ts';
+
+let t: TestApp;
+let admin: string;
+let customerId: number;
+let stores: { huaihai: number; xujiahui: number };
+
+/** Books purchases straight into the tables, as the sales module would. */
+async function book(id: number, p: { ext: string; kind?: 'sale' | 'return'; storeId: number; at: string; paidFen: number; original?: number; lines: [string, number, number][] }) {
+  const r = await t.db.query(
+    `INSERT INTO purchases (customer_id, kind, original_purchase_id, store_id, channel, source, external_id, purchased_at, total_fen, paid_fen, item_count)
+     VALUES ($1,$2,$3,$4,'store','pos',$5,$6,$7,$7,$8) RETURNING id`,
+    [id, p.kind ?? 'sale', p.original ?? null, p.storeId, p.ext, p.at, p.paidFen, p.lines.length],
+  );
+  const purchaseId = r.rows[0].id;
+  let n = 0;
+  for (const [category, quantity, amountFen] of p.lines) {
+    await t.db.query(
+      `INSERT INTO purchase_lines (customer_id, purchase_id, line_no, sku, category, quantity, unit_price_fen, amount_fen) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+      [id, purchaseId, ++n, `SKU-${category}`, category, quantity, Math.abs(Math.round(amountFen / quantity)), amountFen],
+    );
+  }
+  return purchaseId as number;
+}
+
+before(async () => {
+  t = await startTestApp();
+  admin = await t.loginAs('admin');
+  const mk = async (code: string, name: string) => (await t.request('POST', '/api/stores', { cookie: admin, body: { code, name, city: '上海' } })).json().id;
+  stores = { huaihai: await mk('SH01', '淮海路店'), xujiahui: await mk('SH02', '徐家汇店') };
+  customerId = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '周婷', mobile: '13500001111', email: 'zhou.ting@example.com', birthday: '1992-07-15' } })).json().id;
+  await book(customerId, { ext: 'A', storeId: stores.huaihai, at: '2026-01-10T10:00:00Z', paidFen: 10000, lines: [['护肤', 2, 6000], ['彩妆', 1, 4000]] });
+  await book(customerId, { ext: 'B', storeId: stores.huaihai, at: '2026-03-05T10:00:00Z', paidFen: 5000, lines: [['护肤', 1, 5000]] });
+  const c = await book(customerId, { ext: 'C', storeId: stores.xujiahui, at: '2026-06-01T10:00:00Z', paidFen: 20000, lines: [['香水', 1, 20000]] });
+  await book(customerId, { ext: 'R', kind: 'return', original: c, storeId: stores.xujiahui, at: '2026-06-10T10:00:00Z', paidFen: -20000, lines: [['香水', -1, -20000]] });
+  await t.request('POST', `/api/customers/${customerId}/consents`, { cookie: admin, body: { changes: [{ channel: 'sms', granted: true, source: '门店' }] } });
+  await t.request('PATCH', `/api/customers/${customerId}`, { cookie: admin, body: { version: 1, city: '上海' } });
+});
+after(async () => {
+  await t.close();
+});
+
+test('the 360 key figures match the purchases: net of the return, average basket, favourite store and categories', async () => {
+  const r = await t.request('GET', `/api/customers/${customerId}/360`, { cookie: admin });
+  assert.equal(r.statusCode, 200, r.body);
+  const f = r.json().figures;
+  assert.equal(f.firstPurchaseAt, '2026-01-10T10:00:00.000Z');
+  assert.equal(f.lastPurchaseAt, '2026-06-01T10:00:00.000Z');
+  assert.equal(f.orderCount, 3);
+  assert.equal(f.returnCount, 1);
+  assert.equal(f.totalSpendFen, 15000);
+  assert.equal(f.averageBasketFen, 5000);
+  assert.deepEqual(f.favouriteStore, { id: stores.huaihai, name: '淮海路店', orders: 2 });
+  assert.deepEqual(f.favouriteCategories, [{ category: '护肤', amountFen: 11000, quantity: 3 }, { category: '彩妆', amountFen: 4000, quantity: 1 }]);
+});
+
+test('a return booked with a positive amount is still subtracted', async () => {
+  const id = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '孙悦' } })).json().id;
+  const s = await book(id, { ext: 'S2', storeId: stores.huaihai, at: '2026-02-01T10:00:00Z', paidFen: 8000, lines: [['护肤', 1, 8000]] });
+  await book(id, { ext: 'R2', kind: 'return', original: s, storeId: stores.huaihai, at: '2026-02-03T10:00:00Z', paidFen: 3000, lines: [['护肤', 1, 3000]] });
+  const f = (await t.request('GET', `/api/customers/${id}/360`, { cookie: admin })).json().figures;
+  assert.equal(f.totalSpendFen, 5000);
+  assert.deepEqual(f.favouriteCategories, [{ category: '护肤', amountFen: 5000, quantity: 0 }]);
+});
+
+test('a customer with no purchases has empty figures, not errors', async () => {
+  const id = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '新会员' } })).json().id;
+  const f = (await t.request('GET', `/api/customers/${id}/360`, { cookie: admin })).json().figures;
+  assert.deepEqual(f, { firstPurchaseAt: null, lastPurchaseAt: null, orderCount: 0, returnCount: 0, totalSpendFen: 0, averageBasketFen: 0, favouriteStore: null, favouriteCategories: [] });
+});
+
+test('the timeline is newest first: profile edit, consent, then the return and the purchases with their lines', async () => {
+  const items = (await t.request('GET', `/api/customers/${customerId}/360`, { cookie: admin })).json().timeline.items;
+  assert.deepEqual(items.map((e: any) => e.type), ['customer_update', 'consent_granted', 'customer_create', 'return', 'sale', 'sale', 'sale']);
+  const sale = items[4];
+  assert.equal(sale.data.storeName, '徐家汇店');
+  assert.deepEqual(sale.data.lines.map((l: any) => l.category), ['香水']);
+  assert.deepEqual(items[0].data.details.changed, ['city']);
+  for (let i = 1; i < items.length; i++) assert.ok(items[i - 1].at >= items[i].at);
+});
+
+test('paging the timeline two at a time gives every event once, in order', async () => {
+  const seen: any[] = [];
+  let before: string | null = null;
+  for (let page = 0; page < 10; page++) {
+    const r = await t.request('GET', `/api/customers/${customerId}/timeline?limit=2${before ? `&before=${encodeURIComponent(before)}` : ''}`, { cookie: admin });
+    assert.equal(r.statusCode, 200, r.body);
+    seen.push(...r.json().items);
+    before = r.json().nextBefore;
+    if (!before) break;
+  }
+  assert.equal(seen.length, 7);
+  assert.equal(new Set(seen.map((e) => `${e.source}:${e.id}`)).size, 7);
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1].at >= seen[i].at);
+});
+
+test('events that share a time are never split across pages and lost', async () => {
+  const id = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '同时刻' } })).json().id;
+  for (const ext of ['T1', 'T2', 'T3']) await book(id, { ext, storeId: stores.huaihai, at: '2026-05-01T08:00:00.123456Z', paidFen: 100, lines: [['护肤', 1, 100]] });
+  await t.db.query(`DELETE FROM audit_log WHERE customer_id = $1`, [id]);
+  const first = (await t.request('GET', `/api/customers/${id}/timeline?limit=2`, { cookie: admin })).json();
+  assert.equal(first.items.length, 3);
+  const next = (await t.request('GET', `/api/customers/${id}/timeline?limit=2&before=${encodeURIComponent(first.nextBefore)}`, { cookie: admin })).json();
+  assert.deepEqual(next.items, []);
+});
+
+test('another module adds its events to the timeline through registerTimelineSource', async () => {
+  registerTimelineSource('loyalty', async (_q, id, before, limit) =>
+    id !== customerId || (before && before <= '2026-04-01T00:00:00.000000Z') ? [] :
+      [{ at: '2026-04-01T00:00:00.000000Z', source: 'loyalty', type: 'points_earned', id: '1', data: { points: 150 } }].slice(0, limit));
+  const items = (await t.request('GET', `/api/customers/${customerId}/timeline?limit=20`, { cookie: admin })).json().items;
+  assert.deepEqual(items.slice(-4).map((e: any) => e.type), ['sale', 'points_earned', 'sale', 'sale']);
+});
+
+test('the 360 masks personal data for roles without pii, and every 360 read is audited', async () => {
+  const analyst = await t.loginAs('analyst');
+  const r = (await t.request('GET', `/api/customers/${customerId}/360`, { cookie: analyst })).json();
+  assert.equal(r.customer.mobile, '135****1111');
+  assert.equal(r.customer.email, 'z***@example.com');
+  assert.equal(r.customer.birthday, '****-07-15');
+  assert.equal(r.consents.current.find((c: any) => c.channel === 'sms').granted, true);
+  const audit = (await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE customer_id = $1 AND action = 'read' AND actor_name = 'analyst_all'`, [customerId])).rows[0].n;
+  assert.equal(audit, 1);
+});
+
+test('the 360 of an unknown customer is 404, and a malformed cursor is a 400', async () => {
+  assert.equal((await t.request('GET', '/api/customers/99999999/360', { cookie: admin })).statusCode, 404);
+  const bad = await t.request('GET', `/api/customers/${customerId}/timeline?before=yesterday`, { cookie: admin });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.fields[0].path, 'querystring.before');
+});

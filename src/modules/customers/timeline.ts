@@ -1,0 +1,108 @@
+import type { Queryable } from '../../db/client.ts';
+
+/** One thing that happened to a customer. `at` is ISO 8601 UTC with microseconds (use `timelineAt(column)` in SQL). */
+export interface TimelineEvent {
+  at: string;
+  /** The source's name, e.g. 'purchases', 'loyalty'. */
+  source: string;
+  /** What happened, e.g. 'sale', 'return', 'consent', 'profile_update', 'points_earned'. */
+  type: string;
+  /** Unique within the source. */
+  id: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * A module's events for one customer, newest first: at most `limit` events strictly older than `before`
+ * (all of them when `before` is null). Read with an index on (customer_id, time DESC).
+ */
+export type TimelineSource = (q: Queryable, customerId: number, before: string | null, limit: number) => Promise<TimelineEvent[]>;
+
+const sources = new Map<string, TimelineSource>();
+
+/** Loyalty, tickets, surveys… add their events to the customer 360 timeline; wired in `src/modules/registry.ts`. */
+export function registerTimelineSource(name: string, fn: TimelineSource): void {
+  sources.set(name, fn);
+}
+
+/** SQL for a timestamptz column as the timeline's `at` text, keeping microseconds so paging never skips a row. */
+export const timelineAt = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const newestFirst = (a: TimelineEvent, b: TimelineEvent) =>
+  a.at < b.at ? 1 : a.at > b.at ? -1 : a.source.localeCompare(b.source) || b.id.localeCompare(a.id);
+
+/** One microsecond after an `at`, so a strict "before" cursor includes events at exactly that time. */
+function justAfter(at: string): string {
+  const ms = Date.parse(`${at.slice(0, 23)}Z`);
+  const us = Number(at.slice(23, 26) || '0') + 1;
+  const base = new Date(ms + Math.floor(us / 1000)).toISOString().slice(0, 23);
+  return `${base}${String(us % 1000).padStart(3, '0')}Z`;
+}
+
+/**
+ * Merges every source by time. Each source is asked for `limit + 1` events before the cursor; the page is the
+ * newest `limit` of them plus every event sharing the last one's time (fetched again in the rare case a source was
+ * cut inside that instant), so the next page, strictly older than the last time shown, skips nothing.
+ */
+export async function customerTimeline(q: Queryable, customerId: number, before: string | null, limit: number) {
+  const named = [...sources];
+  const all = await Promise.all(named.map(([, fn]) => fn(q, customerId, before, limit + 1)));
+  const merged = all.flat().sort(newestFirst);
+  if (merged.length === 0) return { items: [], nextBefore: null };
+  const last = merged[Math.min(limit, merged.length) - 1]!.at;
+  const cut = named.filter((_, i) => all[i]!.length > limit && all[i]![all[i]!.length - 1]!.at === last);
+  if (cut.length) {
+    const extra = await Promise.all(cut.map(([, fn]) => fn(q, customerId, justAfter(last), 1000)));
+    const seen = new Set(merged.map((e) => `${e.source}:${e.id}`));
+    for (const e of extra.flat()) if (e.at === last && !seen.has(`${e.source}:${e.id}`)) merged.push(e);
+    merged.sort(newestFirst);
+  }
+  const page = merged.filter((e) => e.at >= last);
+  const more = merged.length > page.length || cut.length > 0;
+  return { items: page, nextBefore: more ? last : null };
+}
+
+const purchasesSource: TimelineSource = async (q, customerId, before, limit) => {
+  const r = await q.query(
+    `SELECT p.id, p.kind, ${timelineAt('p.purchased_at')} AS at, p.original_purchase_id AS "originalPurchaseId", p.store_id AS "storeId",
+            s.name AS "storeName", p.channel, p.total_fen AS "totalFen", p.discount_fen AS "discountFen", p.paid_fen AS "paidFen",
+            p.item_count AS "itemCount",
+            (SELECT COALESCE(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'productId', l.product_id, 'productName', pr.name,
+                      'category', l.category, 'quantity', l.quantity, 'unitPriceFen', l.unit_price_fen, 'amountFen', l.amount_fen) ORDER BY l.line_no), '[]')
+               FROM purchase_lines l LEFT JOIN products pr ON pr.id = l.product_id
+              WHERE l.customer_id = p.customer_id AND l.purchase_id = p.id) AS lines
+       FROM purchases p LEFT JOIN stores s ON s.id = p.store_id
+      WHERE p.customer_id = $1 AND ($2::timestamptz IS NULL OR p.purchased_at < $2::timestamptz)
+      ORDER BY p.purchased_at DESC, p.id DESC LIMIT $3`,
+    [customerId, before, limit],
+  );
+  return r.rows.map(({ id, kind, at, ...data }: any) => ({ at, source: 'purchases', type: kind, id: String(id), data: { purchaseId: id, ...data } }));
+};
+
+const consentsSource: TimelineSource = async (q, customerId, before, limit) => {
+  const r = await q.query(
+    `SELECT id, ${timelineAt('recorded_at')} AS at, channel, granted, source, recorded_by AS "recordedBy", note
+       FROM customer_consents WHERE customer_id = $1 AND ($2::timestamptz IS NULL OR recorded_at < $2::timestamptz)
+      ORDER BY recorded_at DESC, id DESC LIMIT $3`,
+    [customerId, before, limit],
+  );
+  return r.rows.map(({ id, at, ...data }: any) => ({ at, source: 'consents', type: data.granted ? 'consent_granted' : 'consent_withdrawn', id: String(id), data }));
+};
+
+/** Profile edits and other changes logged against the customer (reads and consents are shown elsewhere). */
+const auditSource: TimelineSource = async (q, customerId, before, limit) => {
+  const r = await q.query(
+    `SELECT id, ${timelineAt('at')} AS at, action, entity, actor_kind AS "actorKind", actor_name AS "actorName", details
+       FROM audit_log WHERE customer_id = $1 AND action <> 'read' AND action <> 'consent'
+        AND ($2::timestamptz IS NULL OR at < $2::timestamptz)
+      ORDER BY at DESC, id DESC LIMIT $3`,
+    [customerId, before, limit],
+  );
+  return r.rows.map(({ id, at, action, entity, ...data }: any) => ({
+    at, source: 'profile', type: `${entity}_${action}`, id: String(id), data: { action, entity, ...data },
+  }));
+};
+
+registerTimelineSource('purchases', purchasesSource);
+registerTimelineSource('consents', consentsSource);
+registerTimelineSource('profile', auditSource);

@@ -1,0 +1,76 @@
+import { useState } from 'react';
+import { Button, Empty, Tag, Timeline, Typography } from 'antd';
+import { get, yuan } from '../../api.ts';
+import { useT } from '../../i18n.tsx';
+import './messages.ts';
+
+const COLORS: Record<string, string> = { sale: 'green', return: 'red', consent_granted: 'blue', consent_withdrawn: 'gray' };
+
+/** Newest first; "load more" asks for events older than the last one shown. Other modules' events show with their type. */
+export function TimelineTab({ customerId, first }: { customerId: number; first: { items: any[]; nextBefore: string | null } }) {
+  const { t } = useT();
+  const [items, setItems] = useState(first.items);
+  const [next, setNext] = useState(first.nextBefore);
+  const [loading, setLoading] = useState(false);
+  const more = async () => {
+    setLoading(true);
+    try {
+      const r = await get(`/api/customers/${customerId}/timeline?limit=20&before=${encodeURIComponent(next!)}`);
+      setItems((xs) => [...xs, ...r.items]);
+      setNext(r.nextBefore);
+    } finally {
+      setLoading(false);
+    }
+  };
+  const label = (type: string) => {
+    const key = `customers.detail.event.${type}`;
+    const s = t(key);
+    return s === key ? type : s;
+  };
+  const fieldLabel = (f: string) => {
+    const key = `customers.field.${f.startsWith('attributes.') ? 'attributes' : f}`;
+    const s = t(key);
+    return s === key ? f : f.startsWith('attributes.') ? `${s}.${f.slice(11)}` : s;
+  };
+  const describe = (e: any) => {
+    const d = e.data;
+    if (e.source === 'purchases') {
+      return (
+        <>
+          <div>{d.storeName ?? d.channel} · {yuan(d.paidFen)} · {t('customers.detail.items', { n: d.itemCount })}</div>
+          <Typography.Text type="secondary">{d.lines.map((l: any) => `${l.productName ?? l.sku} ×${l.quantity}`).join('，')}</Typography.Text>
+        </>
+      );
+    }
+    if (e.source === 'consents') return <div>{t(`customers.channel.${d.channel}`)} · {d.source} {d.note ? `· ${d.note}` : ''}</div>;
+    if (e.source === 'profile') {
+      return (
+        <>
+          {d.details?.changed?.length ? <div>{t('customers.detail.changedFields', { fields: d.details.changed.map(fieldLabel).join(', ') })}</div> : null}
+          <Typography.Text type="secondary">{t('customers.detail.by', { name: d.actorName })}</Typography.Text>
+        </>
+      );
+    }
+    return <Typography.Text type="secondary">{JSON.stringify(d).slice(0, 200)}</Typography.Text>;
+  };
+  if (!items.length) return <Empty />;
+  return (
+    <>
+      <Timeline
+        data-testid="timeline"
+        items={items.map((e) => ({
+          key: `${e.source}:${e.id}`,
+          color: COLORS[e.type] ?? 'gray',
+          content: (
+            <div data-testid="timeline-event">
+              <Tag>{label(e.type)}</Tag>
+              <Typography.Text type="secondary">{new Date(e.at).toLocaleString()}</Typography.Text>
+              {describe(e)}
+            </div>
+          ),
+        }))}
+      />
+      {next ? <Button onClick={more} loading={loading} data-testid="timeline-more">{t('customers.detail.loadMore')}</Button> : <Typography.Text type="secondary">{t('customers.detail.noMore')}</Typography.Text>}
+    </>
+  );
+}
