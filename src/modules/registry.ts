@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, takeScoreSnapshot } from './analytics/index.ts';
 import { customerRoutes, onCustomerLifecycle } from './customers/index.ts';
-import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsRoutes } from './loyalty/index.ts';
+import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsLifecycle, rewardsRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
 import { businessToday } from '../lib/dates.ts';
@@ -45,6 +45,7 @@ export const MODULES: ModuleEntry[] = [
 const businessTimeZone = process.env.PATRON_TIMEZONE || 'Asia/Shanghai';
 onPurchasesRecorded('loyalty', (tx, purchases) => accruePurchases(tx, purchases, businessTimeZone));
 onCustomerLifecycle('loyalty', loyaltyLifecycle);
+onCustomerLifecycle('loyalty-rewards', rewardsLifecycle);
 onPurchasesRecorded('segments', async (tx, purchases) => {
   await recordActivity(tx, purchases);
   return undefined;

@@ -24,5 +24,5 @@ export function loyaltyJobs({ db, config }: { db: Db; config: Config }): JobDefi
 export { issueCoupons, redeemCoupon, voidCoupon, memberCoupons, type IssueOptions, type IssueResult } from './coupons.ts';
 export { redeemItem, cancelRedemption } from './catalogue.ts';
 export { runPerks } from './perks.ts';
-export { referralCode, linkReferral, settleReferrals, referralReport } from './referrals.ts';
+export { referralCode, linkReferral, settleReferrals, referralReport, rewardsLifecycle } from './referrals.ts';
 export { rewardsRoutes, rewardsJobs } from './rewards-routes.ts';

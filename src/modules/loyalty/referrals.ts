@@ -175,3 +175,29 @@ export async function memberReferrals(q: Queryable, customerId: number) {
   )).rows;
   return { customerId, code, referredBy, referred };
 }
+
+/** When duplicates merge, their coupons, redemptions, perk grants and referral links move to the survivor. */
+export const rewardsLifecycle = {
+  async onMerged(tx: Queryable, survivorId: number, mergedIds: number[]) {
+    // The ref gets the old owner appended so a coupon both held under the same ref keeps its own row.
+    await tx.query(`UPDATE coupons SET customer_id = $1, ref_id = ref_id || ':merged:' || customer_id WHERE customer_id = ANY($2::bigint[])`, [survivorId, mergedIds]);
+    await tx.query(`UPDATE coupon_codes SET customer_id = $1 WHERE customer_id = ANY($2::bigint[])`, [survivorId, mergedIds]);
+    await tx.query(`UPDATE loyalty_redemptions SET customer_id = $1 WHERE customer_id = ANY($2::bigint[])`, [survivorId, mergedIds]);
+    await tx.query(
+      `INSERT INTO loyalty_perk_grants (customer_id, occasion, year, points, template_id, granted_at)
+       SELECT $1, occasion, year, points, template_id, granted_at FROM loyalty_perk_grants WHERE customer_id = ANY($2::bigint[]) ON CONFLICT DO NOTHING`,
+      [survivorId, mergedIds],
+    );
+    await tx.query(`DELETE FROM loyalty_perk_grants WHERE customer_id = ANY($1::bigint[])`, [mergedIds]);
+    await tx.query(`UPDATE loyalty_referrals SET referrer_id = $1 WHERE referrer_id = ANY($2::bigint[]) AND customer_id <> $1`, [survivorId, mergedIds]);
+    await tx.query(`DELETE FROM loyalty_referrals WHERE customer_id = $1 AND referrer_id = $1`, [survivorId]);
+    await tx.query(
+      `UPDATE loyalty_referrals SET customer_id = $1 WHERE customer_id = ANY($2::bigint[]) AND referrer_id <> $1
+         AND NOT EXISTS (SELECT 1 FROM loyalty_referrals s WHERE s.customer_id = $1)
+         AND customer_id = (SELECT min(customer_id) FROM loyalty_referrals WHERE customer_id = ANY($2::bigint[]))`,
+      [survivorId, mergedIds],
+    );
+    await tx.query(`DELETE FROM loyalty_referrals WHERE customer_id = ANY($1::bigint[])`, [mergedIds]);
+    await tx.query(`DELETE FROM loyalty_referral_codes WHERE customer_id = ANY($1::bigint[])`, [mergedIds]);
+  },
+};

@@ -344,3 +344,12 @@ test('a member who already bought cannot be referred', async () => {
   const res = await t.request('POST', '/api/loyalty/referrals', { cookie: staff, body: { customerId: old, code } });
   assert.equal(res.json().error.code, 'REFEREE_NOT_NEW');
 });
+
+test('merging members moves their coupons to the survivor, who can redeem them', async () => {
+  const [survivor, dup] = await createCustomers(t.db, 2);
+  const code = await couponFor(dup!);
+  const { rewardsLifecycle } = await import('./referrals.ts');
+  await t.db.tx((tx) => rewardsLifecycle.onMerged(tx, survivor!, [dup!]));
+  const res = await redeem(code, survivor!);
+  assert.equal(res.statusCode, 200, res.body);
+});
