@@ -26,6 +26,7 @@ defineMessages({
   'rewards.referrals.settings': { zh: '推荐双方在被推荐人首单过退货期后各得 {points} 积分，另可各送一张券：', en: 'Once the referee’s first purchase is past the return window, each side gets {points} points, and optionally a coupon:' },
   'rewards.referrals.referrerCoupon': { zh: '推荐人优惠券', en: 'Referrer coupon' },
   'rewards.referrals.refereeCoupon': { zh: '被推荐人优惠券', en: 'Referee coupon' },
+  'rewards.referrals.rateTitle': { zh: '推荐率', en: 'Referral rate' },
   'rewards.referrals.rate': { zh: '推荐率（被推荐新会员 / 全部新会员）', en: 'Referral rate (referred new members / all new members)' },
   'rewards.referrals.share': { zh: '推荐过他人的会员占比', en: 'Members who referred someone' },
   'rewards.referrals.total': { zh: '推荐总数 / 已发奖励', en: 'Referrals / rewarded' },
@@ -45,10 +46,10 @@ export function ReferralRateCard() {
     const from = dayjs().subtract(11, 'month').startOf('month').format('YYYY-MM-DD');
     get(`/api/loyalty/referrals/report?from=${from}&to=${to}`).then(setR).catch(() => setR(null));
   }, []);
-  if (!r) return <Card title={t('rewards.referrals.title')} loading />;
+  if (!r) return <Card title={t('rewards.referrals.rateTitle')} loading />;
   const last = r.months[r.months.length - 1];
   return (
-    <Card title={t('rewards.referrals.title')} data-testid="referral-rate-card">
+    <Card title={t('rewards.referrals.rateTitle')} data-testid="referral-rate-card">
       <Row gutter={16} style={{ marginBottom: 12 }}>
         <Col span={8}><Statistic title={t('rewards.referrals.rate')} value={pct(last?.rate ?? 0)} /></Col>
         <Col span={8}><Statistic title={t('rewards.referrals.share')} value={pct(r.referrerShare)} /></Col>

@@ -93,7 +93,7 @@ export function RedeemDialog({ customerId, open, onClose, onDone }: { customerId
               children: (
                 <Form form={couponForm} layout="vertical" initialValues={{ channel: 'store' }} onFinish={redeemCoupon}>
                   <Form.Item name="code" label={t('rewards.redeem.code')} rules={[{ required: true }]}>
-                    <Input autoFocus size="large" placeholder="7KQ2-M9XP-4HTR" style={{ fontFamily: 'monospace', letterSpacing: 2 }} data-testid="redeem-code" />
+                    <Input autoFocus size="large" placeholder="7KQ2-M9XP-4HTR" style={{ fontFamily: 'monospace', letterSpacing: 2, textTransform: 'uppercase' }} data-testid="redeem-code" />
                   </Form.Item>
                   <Form.Item name="amount" label={t('rewards.redeem.amount')} rules={[{ required: true }]}>
                     <InputNumber min={0} precision={2} style={{ width: '100%' }} data-testid="redeem-amount" />
