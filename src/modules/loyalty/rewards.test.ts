@@ -353,3 +353,14 @@ test('merging members moves their coupons to the survivor, who can redeem them',
   const res = await redeem(code, survivor!);
   assert.equal(res.statusCode, 200, res.body);
 });
+
+test('ten concurrent retries of one catalogue redemption with the same Idempotency-Key redeem once', async () => {
+  const [c] = await createCustomers(t.db, 1);
+  await give(c!, 1000);
+  const it = await item({ stock: 10, points: 100 });
+  const all = await Promise.all(Array.from({ length: 10 }, () => redeemItem(c!, it.id, `same-${c}`)));
+  assert.ok(all.every((r) => r.statusCode === 201));
+  assert.equal(new Set(all.map((r) => r.json().redemptionId)).size, 1);
+  assert.equal(await consistent(c!), 900);
+  assert.equal((await t.db.query(`SELECT stock FROM loyalty_catalogue_items WHERE id = $1`, [it.id])).rows[0].stock, 9);
+});
