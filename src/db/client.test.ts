@@ -14,6 +14,16 @@ test('both drivers return bigint and numeric as numbers and dates as YYYY-MM-DD'
   assert.deepEqual(r.rows[0], { big: 9007199254740991, num: 12.5, day: '1990-01-02', param_day: '1991-02-03' });
 });
 
+test('bigint arrays come back as arrays of numbers', async () => {
+  const r = await db.query(`SELECT ARRAY[1, 9007199254740991]::bigint[] AS ids, '{}'::bigint[] AS none`);
+  assert.deepEqual(r.rows[0], { ids: [1, 9007199254740991], none: [] });
+});
+
+test('rowCount is the number of rows a SELECT returned', async () => {
+  const r = await db.query('SELECT * FROM generate_series(1, 3)');
+  assert.equal(r.rowCount, 3);
+});
+
 test('inside a transaction dates stay YYYY-MM-DD too', async () => {
   const r = await db.tx((tx) => tx.query(`SELECT '1990-01-02'::date AS day`));
   assert.deepEqual(r.rows[0], { day: '1990-01-02' });

@@ -26,6 +26,7 @@ export interface Db extends Queryable {
 
 // Both drivers hand back the same JS types: int8 and numeric as numbers (money is integer fen, far below 2^53), dates as 'YYYY-MM-DD'.
 const INT8 = 20;
+const INT8_ARRAY = 1016;
 const NUMERIC = 1700;
 const DATE = 1082;
 const toNumber = (v: string) => (v === null ? null : Number(v));
@@ -39,7 +40,8 @@ export function openPglite(dataDir: string | undefined): Db {
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
     async query(text, params) {
       const r = await q.query<any>(text, params as any[]);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      // PGlite reports 0 affected rows for a SELECT; pg reports the rows returned.
+      return { rows: r.rows, rowCount: r.affectedRows || r.rows.length };
     },
     async exec(sql) {
       await q.exec(sql);
@@ -63,8 +65,10 @@ export function openPglite(dataDir: string | undefined): Db {
 }
 
 export function openPostgres(url: string, poolSize = 20): Db {
+  const int8Array = pg.types.getTypeParser(INT8_ARRAY as any) as unknown as (v: string) => (string | null)[];
   const typeParsers = new Map<number, (v: string) => unknown>([
     [INT8, toNumber],
+    [INT8_ARRAY, (v) => int8Array(v).map((x) => (x === null ? null : Number(x)))],
     [NUMERIC, toNumber],
     [DATE, identity],
   ]);

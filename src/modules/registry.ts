@@ -5,7 +5,7 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, takeScoreSnapshot } from './analytics/index.ts';
-import { customerRoutes, onCustomerLifecycle } from './customers/index.ts';
+import { customerRoutes, importJobs, importRoutes, onCustomerLifecycle, privacyJobs, privacyRoutes } from './customers/index.ts';
 import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsLifecycle, rewardsRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
@@ -21,6 +21,8 @@ export interface ModuleEntry {
 export const MODULES: ModuleEntry[] = [
   { name: 'staff', routes: staffRoutes },
   { name: 'customers', routes: customerRoutes },
+  { name: 'customers-privacy', routes: privacyRoutes, jobs: privacyJobs },
+  { name: 'customers-import', routes: importRoutes, jobs: importJobs },
   { name: 'sales', routes: salesRoutes },
   {
     name: 'analytics',

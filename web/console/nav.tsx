@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
-import { ApiOutlined, AuditOutlined, ClusterOutlined, FundOutlined, GiftOutlined, HomeOutlined, IdcardOutlined, SettingOutlined, ShopOutlined, ShoppingOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApiOutlined, AuditOutlined, GiftOutlined, ClusterOutlined, FundOutlined, HomeOutlined, IdcardOutlined, SettingOutlined, UploadOutlined, ShopOutlined, ShoppingOutlined, TeamOutlined } from '@ant-design/icons';
 import { HomePage } from './home/HomePage.tsx';
+import { ImportPage } from './customers/import/ImportPage.tsx';
 import { PasswordPage } from './account/PasswordPage.tsx';
 import { StaffPage } from './admin/StaffPage.tsx';
 import { StoresPage } from './admin/StoresPage.tsx';
@@ -14,6 +15,9 @@ import { AttributesPage } from './customers/AttributesPage.tsx';
 import { CustomerDetailPage } from './customers/detail/CustomerDetailPage.tsx';
 import { SegmentsPage, SegmentEditorPage } from './segments/SegmentsPage.tsx';
 import { AnalyticsPage } from './analytics/AnalyticsPage.tsx';
+import './customers/privacy/messages.ts';
+import { DuplicatesPage } from './customers/privacy/DuplicatesPage.tsx';
+import { ExportPage } from './customers/privacy/ExportPage.tsx';
 import { ProgrammePage } from './loyalty/ProgrammePage.tsx';
 import { MemberPointsPage } from './loyalty/MemberPointsPage.tsx';
 import { LoyaltyReportsPage } from './loyalty/ReportsPage.tsx';
@@ -42,7 +46,10 @@ export interface NavPage {
 export const NAV: NavPage[] = [
   { path: '/', label: 'nav.home', icon: <HomeOutlined />, element: <HomePage /> },
   { path: '/customers', label: 'nav.customers', icon: <TeamOutlined />, element: <CustomersPage />, permission: 'customers.read', group: 'nav.customersGroup', groupIcon: <IdcardOutlined /> },
+  { path: '/customers/duplicates', label: 'nav.duplicates', group: 'nav.customersGroup', groupIcon: <IdcardOutlined />, element: <DuplicatesPage />, permission: 'customers.read' },
+  { path: '/customers/export', label: 'nav.customerExport', group: 'nav.customersGroup', groupIcon: <IdcardOutlined />, element: <ExportPage />, permission: 'customers.export' },
   { path: '/customers/attributes', label: 'nav.customerAttributes', icon: <TeamOutlined />, element: <AttributesPage />, permission: 'customers.configure', group: 'nav.customersGroup', groupIcon: <IdcardOutlined /> },
+  { path: '/customers/import', label: 'nav.customersImport', icon: <UploadOutlined />, element: <ImportPage />, permission: 'customers.import', group: 'nav.customersGroup', groupIcon: <IdcardOutlined /> },
   { path: '/customers/:id', label: 'nav.customers', element: <CustomerDetailPage />, permission: 'customers.read', hidden: true },
   { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
   { path: '/sales/products', label: 'nav.products', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../http/context.ts';
 import { needs } from '../../http/auth.ts';
 import { id } from '../../lib/validation.ts';
-import { csvHeader, csvLines } from '../../lib/csv.ts';
+import { CONTENT_TYPES, csvStream } from '../../lib/tabular-export.ts';
 import { can, recordAudit } from '../staff/index.ts';
 import { homeFigures } from './home.ts';
 import { atRiskCustomers, atRiskPages, rfmGrid, scoreTrend, valueDistribution } from './insights.ts';
 
 const atRiskQuery = z.strictObject({ storeId: id.optional(), segmentId: id.optional(), risk: z.enum(['high', 'medium']).optional() });
-const AT_RISK_COLUMNS = ['rank', 'id', 'name', 'mobile', 'city', 'churnRisk', 'pAlive', 'recencyDays', 'overdueDays', 'frequency', 'monetaryFen', 'clvFen', 'valueAtRiskFen', 'rfmSegment', 'valueGrade'] as const;
+const AT_RISK_COLUMNS = ['rank', 'id', 'name', 'mobile', 'city', 'churnRisk', 'pAlive', 'recencyDays', 'overdueDays', 'frequency', 'monetaryFen', 'clvFen', 'valueAtRiskFen', 'rfmSegment', 'valueGrade']
+  .map((key) => ({ key, header: key, value: (r: Record<string, unknown>) => r[key] }));
 
 export async function analyticsRoutes(app: FastifyInstance, { db, config }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -44,10 +44,6 @@ export async function analyticsRoutes(app: FastifyInstance, { db, config }: AppC
   }, async (req, reply) => {
     const seePii = can(req.actor!, 'customers.pii');
     await recordAudit(db, req.actor!, { action: 'export', entity: 'at_risk_list', details: { ...req.query, pii: seePii } });
-    async function* body() {
-      yield csvHeader(AT_RISK_COLUMNS);
-      for await (const page of atRiskPages(db, req.query, seePii)) yield csvLines(page, AT_RISK_COLUMNS);
-    }
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="at-risk.csv"').send(Readable.from(body()));
+    return reply.type(CONTENT_TYPES.csv).header('content-disposition', 'attachment; filename="at-risk.csv"').send(csvStream(AT_RISK_COLUMNS, atRiskPages(db, req.query, seePii)));
   });
 }

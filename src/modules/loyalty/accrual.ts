@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
-import { bookPoints, lockAccounts, type BookEntry } from './ledger.ts';
+import { bookPoints, lockAccounts, tierNames, type BookEntry } from './ledger.ts';
 import { expiryFor, pointsForBasket, type EarnReason } from './programme.ts';
 import { programmeVersions, versionAt } from './store.ts';
 import { upgradeMembers } from './tiers.ts';
@@ -111,12 +111,7 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
 
   const buyers = [...new Set(purchases.filter((p) => p.kind === 'sale').map((p) => p.customerId))];
   const upgraded = await upgradeMembers(tx, current.programme, buyers, now);
-  const tierIds = [...new Set([...accounts.values()].map((a) => a.tierId).concat([...upgraded.values()]).filter((x): x is number => x != null))];
-  const tiers = new Map<number, { code: string; nameZh: string; nameEn: string }>();
-  if (tierIds.length) {
-    const r = await tx.query(`SELECT id, code, name_zh, name_en FROM loyalty_tiers WHERE id = ANY($1::bigint[])`, [tierIds]);
-    for (const t of r.rows) tiers.set(t.id, { code: t.code, nameZh: t.name_zh, nameEn: t.name_en });
-  }
+  const tiers = await tierNames(tx, [...upgraded.values()]);
   for (const p of purchases) {
     const pend = pending.get(p.purchaseId)!;
     const b = pend.entry == null ? null : booked[pend.entry]!;

@@ -51,25 +51,46 @@ export interface LockedAccount {
   tierCode: string | null;
 }
 
+export interface TierName {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+}
+
+let tierCache: Map<number, TierName> | null = null;
+
+/** The tier table (a handful of rows), cached per process; re-read when an unknown id shows up or the programme changes. */
+export async function tierNames(q: Queryable, mustHave: (number | null)[] = []): Promise<Map<number, TierName>> {
+  if (!tierCache || mustHave.some((id) => id != null && !tierCache!.has(id))) {
+    const r = await q.query(`SELECT id, code, name_zh, name_en FROM loyalty_tiers`);
+    tierCache = new Map(r.rows.map((t) => [t.id, { code: t.code, nameZh: t.name_zh, nameEn: t.name_en }]));
+  }
+  return tierCache;
+}
+
+export const forgetTierNames = () => {
+  tierCache = null;
+};
+
 /**
- * Creates missing accounts (in the entry tier) and locks every named account in customer order, so concurrent
- * debits of one member queue up and batches over many members never deadlock each other.
+ * Creates missing accounts (in the entry tier) and locks every named account, in customer order, in one statement
+ * (an upsert locks the rows it meets), so concurrent debits of one member queue up and batches over many members
+ * never deadlock each other.
  */
 export async function lockAccounts(tx: Queryable, customerIds: number[], entryTierCode: string | null): Promise<Map<number, LockedAccount>> {
   const ids = [...new Set(customerIds)].sort((a, b) => a - b);
-  await tx.query(
-    `INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
-     SELECT c, (SELECT id FROM loyalty_tiers WHERE code = $2), now() FROM unnest($1::bigint[]) AS c
-     ON CONFLICT (customer_id) DO NOTHING`,
-    [ids, entryTierCode],
-  );
+  let tiers = await tierNames(tx);
+  const entryId = () => [...tiers].find(([, t]) => t.code === entryTierCode)?.[0] ?? null;
+  if (entryTierCode && entryId() == null) tiers = await tierNames(tx, [-1]);
   const r = await tx.query(
-    `SELECT a.customer_id, a.points_balance, a.tier_id, t.code
-       FROM loyalty_accounts a LEFT JOIN loyalty_tiers t ON t.id = a.tier_id
-      WHERE a.customer_id = ANY($1::bigint[]) ORDER BY a.customer_id FOR UPDATE OF a`,
-    [ids],
+    `INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
+     SELECT c, $2::bigint, now() FROM unnest($1::bigint[]) AS c ORDER BY c
+     ON CONFLICT (customer_id) DO UPDATE SET updated_at = loyalty_accounts.updated_at
+     RETURNING customer_id, points_balance, tier_id`,
+    [ids, entryId()],
   );
-  return new Map(r.rows.map((x) => [x.customer_id, { customerId: x.customer_id, balance: x.points_balance, tierId: x.tier_id, tierCode: x.code }]));
+  tiers = await tierNames(tx, r.rows.map((x) => x.tier_id));
+  return new Map(r.rows.map((x) => [x.customer_id, { customerId: x.customer_id, balance: x.points_balance, tierId: x.tier_id, tierCode: x.tier_id != null ? (tiers.get(x.tier_id)?.code ?? null) : null }]));
 }
 
 export const insufficientPoints = (customerId: number, balance: number, requested: number) =>

@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/client.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
 import { recordAudit, type Actor } from '../staff/index.ts';
 import { programmeSchema, validateProgramme, type Programme } from './programme.ts';
+import { forgetTierNames } from './ledger.ts';
 
 export interface ProgrammeVersion {
   version: number;
@@ -33,6 +34,7 @@ export async function programmeVersions(q: Queryable): Promise<ProgrammeVersion[
   const r = await q.query(`SELECT * FROM loyalty_programme_versions ORDER BY valid_from, version`);
   const versions = r.rows.map(toVersion);
   cache = { stamp, versions };
+  forgetTierNames(); // a new version (perhaps saved by another process) may have renamed tiers
   return versions;
 }
 
@@ -88,6 +90,7 @@ export async function saveProgramme(tx: Queryable, actor: Actor, programme: Prog
   const saved = toVersion(r.rows[0]);
   await recordAudit(tx, actor, { action: 'loyalty.programme.version', entity: 'loyalty_programme', entityId: saved.version, details: { validFrom: validFrom.toISOString(), note: opts.note ?? '' } });
   cache = null;
+  forgetTierNames();
   return saved;
 }
 

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../http/context.ts';
 import { needs } from '../../http/auth.ts';
 import { id, idParams, nonEmptyText, text } from '../../lib/validation.ts';
 import { can, recordAudit } from '../staff/index.ts';
-import { csvHeader, csvLines } from '../../lib/csv.ts';
+import { CONTENT_TYPES, csvStream } from '../../lib/tabular-export.ts';
 import * as segments from './service.ts';
 
 const refresh = z.enum(['daily', 'manual']);
+const MEMBER_CSV_COLUMNS = segments.MEMBER_COLUMNS.map((key) => ({ key, header: key, value: (m: Record<string, unknown>) => m[key] }));
 const filter = z.unknown().refine((f) => f !== undefined, 'is required');
 
 
@@ -76,19 +76,17 @@ export async function segmentRoutes(app: FastifyInstance, { db, config }: AppCon
     const seg = await segments.getSegment(db, req.params.id);
     const seePii = can(req.actor!, 'customers.pii');
     await recordAudit(db, req.actor!, { action: 'export', entity: 'segment', entityId: seg.id, details: { memberCount: seg.memberCount, pii: seePii } });
-    async function* rows() {
-      yield csvHeader(segments.MEMBER_COLUMNS);
-      let afterId = 0;
-      for (;;) {
+    async function* pages() {
+      for (let afterId = 0; ;) {
         const page = await segments.segmentMembers(db, seg.id, { afterId, limit: 5000, seePii });
         if (!page.length) return;
-        yield csvLines(page, segments.MEMBER_COLUMNS);
+        yield page;
         afterId = page[page.length - 1].id;
       }
     }
     return reply
-      .type('text/csv; charset=utf-8')
+      .type(CONTENT_TYPES.csv)
       .header('content-disposition', `attachment; filename="segment-${seg.id}.csv"`)
-      .send(Readable.from(rows()));
+      .send(csvStream(MEMBER_CSV_COLUMNS, pages()));
   });
 }

@@ -237,12 +237,28 @@ export async function listApiKeys(q: Queryable): Promise<ApiKeyView[]> {
 }
 
 export async function revokeApiKey(db: Db, actor: Actor, id: number) {
-  return db.tx(async (tx) => {
+  const view = await db.tx(async (tx) => {
     const r = await tx.query(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()), revoked_by = COALESCE(revoked_by, $2) WHERE id = $1 RETURNING ${apiKeyColumns}`, [id, actor.id]);
     if (!r.rows[0]) throw notFound('API key', 'API 密钥');
     await recordAudit(tx, actor, { action: 'revoke', entity: 'api_key', entityId: id });
     return r.rows[0] as ApiKeyView;
   });
+  forgetApiKey(id);
+  return view;
+}
+
+/**
+ * Resolved keys, kept briefly so a busy till costs one query per lookup instead of two. A revoke in this
+ * process takes effect at once; in other app processes within API_KEY_CACHE_MS.
+ */
+export const API_KEY_CACHE_MS = 10_000;
+const API_KEY_CACHE_MAX = 10_000;
+const apiKeyCache = new Map<string, { actor: Actor; until: number }>();
+let apiKeyEpoch = 0;
+
+function forgetApiKey(id: number) {
+  apiKeyEpoch += 1;
+  for (const [h, e] of apiKeyCache) if (e.actor.id === id) apiKeyCache.delete(h);
 }
 
 const API_KEY_PATTERN = /^pk_([0-9a-f]{12})_[A-Za-z0-9_-]{32}$/;
@@ -251,13 +267,26 @@ const API_KEY_PATTERN = /^pk_([0-9a-f]{12})_[A-Za-z0-9_-]{32}$/;
 export async function resolveApiKey(q: Queryable, key: string): Promise<Actor | null> {
   const m = API_KEY_PATTERN.exec(key);
   if (!m) return null;
+  const keyHash = sha256(key);
+  const cached = apiKeyCache.get(keyHash);
+  if (cached && cached.until > Date.now()) return cached.actor;
+  const epoch = apiKeyEpoch;
   const r = await q.query(
     `SELECT id, name, scopes, store_ids AS "storeIds", last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale
        FROM api_keys WHERE prefix = $1 AND key_hash = $2 AND revoked_at IS NULL`,
-    [m[1], sha256(key)],
+    [m[1], keyHash],
   );
   const k = r.rows[0];
-  if (!k) return null;
+  if (!k) {
+    apiKeyCache.delete(keyHash);
+    return null;
+  }
   if (k.stale) await q.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [k.id]);
-  return { kind: 'api_key', id: k.id, name: k.name, role: null, storeIds: k.storeIds.map(Number), permissions: new Set(k.scopes as Permission[]) };
+  const actor: Actor = { kind: 'api_key', id: k.id, name: k.name, role: null, storeIds: k.storeIds.map(Number), permissions: new Set(k.scopes as Permission[]) };
+  // A revoke that ran while this query was in flight wins: do not cache what it may have revoked.
+  if (epoch === apiKeyEpoch) {
+    if (apiKeyCache.size >= API_KEY_CACHE_MAX) apiKeyCache.clear();
+    apiKeyCache.set(keyHash, { actor, until: Date.now() + API_KEY_CACHE_MS });
+  }
+  return actor;
 }

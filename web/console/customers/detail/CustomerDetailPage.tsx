@@ -7,6 +7,7 @@ import { CustomerForm } from '../CustomerForm.tsx';
 import { OverviewTab } from './OverviewTab.tsx';
 import { TimelineTab } from './TimelineTab.tsx';
 import { ConsentsTab } from './ConsentsTab.tsx';
+import { CustomerPrivacyActions } from '../privacy/CustomerPrivacyActions.tsx';
 import './messages.ts';
 
 /** Customer 360: one call for the profile, consents, figures and the first timeline page; tabs live in this folder. */
@@ -35,13 +36,16 @@ export function CustomerDetailPage() {
   return (
     <>
       <Card style={{ marginBottom: 16 }}>
-        <Space align="baseline" wrap>
-          <Typography.Title level={3} style={{ margin: 0 }} data-testid="customer-name-title">{c.name}</Typography.Title>
-          <Tag color="magenta">{t(`customers.kind.${c.kind}`)}</Tag>
-          <Tag data-testid="customer-tier">{t('customers.detail.tier')}: {t('customers.detail.tierNone')}</Tag>
-          {c.status !== 'active' && <Tag color="red">{t(`customers.detail.status.${c.status}`)}</Tag>}
-          {c.tags.map((x: string) => <Tag key={x} color="blue">{x}</Tag>)}
-        </Space>
+        <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'flex-start', flexWrap: 'wrap', gap: 8 }}>
+          <Space align="baseline" wrap>
+            <Typography.Title level={3} style={{ margin: 0 }} data-testid="customer-name-title">{c.name}</Typography.Title>
+            <Tag color="magenta">{t(`customers.kind.${c.kind}`)}</Tag>
+            <Tag data-testid="customer-tier">{t('customers.detail.tier')}: {t('customers.detail.tierNone')}</Tag>
+            {c.status !== 'active' && <Tag color="red">{t(`customers.detail.status.${c.status}`)}</Tag>}
+            {c.tags.map((x: string) => <Tag key={x} color="blue">{x}</Tag>)}
+          </Space>
+          <CustomerPrivacyActions customerId={c.id} onErased={() => void load()} />
+        </div>
         <Descriptions size="small" style={{ marginTop: 12 }} column={{ xs: 1, sm: 2, lg: 4 }}>
           <Descriptions.Item label={t('customers.field.mobile')}><span data-testid="customer-mobile-view">{c.mobile ?? '—'}</span></Descriptions.Item>
           <Descriptions.Item label={t('customers.field.email')}>{c.email ?? '—'}</Descriptions.Item>
