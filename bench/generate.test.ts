@@ -119,6 +119,16 @@ test('members buy at different rates, so some buy often and some never', async (
   assert.ok(r.many > 0, 'someone bought at least 30 times');
 });
 
+test('the activity roll-up segments read is built for every member who bought', async () => {
+  const r = await a.query(
+    `SELECT (SELECT count(DISTINCT customer_id) FROM purchases WHERE kind = 'sale')::int AS buyers,
+            (SELECT count(*) FROM customer_activity WHERE dimension = 'all')::int AS rolled,
+            (SELECT count(*) FROM customer_activity WHERE dimension = 'category')::int AS categories`,
+  );
+  assert.equal(r.rows[0].rolled, r.rows[0].buyers);
+  assert.ok(r.rows[0].categories >= r.rows[0].buyers);
+});
+
 test('the marker setting records what was generated, so benchmarks can reuse the data', async () => {
   const m = await readMarker(a);
   assert.equal(m?.customers, SIZE.customers);
