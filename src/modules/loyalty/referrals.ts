@@ -178,6 +178,18 @@ export async function memberReferrals(q: Queryable, customerId: number) {
 
 /** When duplicates merge, their coupons, redemptions, perk grants and referral links move to the survivor. */
 export const rewardsLifecycle = {
+  /** A member's coupons, redemptions, perks and referral links for their data-access export. */
+  async exportData(q: Queryable, customerId: number) {
+    const rows = async (sql: string) => (await q.query(sql, [customerId])).rows;
+    return {
+      coupons: await rows(`SELECT id, template_id, code, status, valid_from, valid_to, reason, issued_at, used_at, discount_fen FROM coupons WHERE customer_id = $1 ORDER BY id`),
+      redemptions: await rows(`SELECT id, item_id, quantity, points, status, created_at, cancelled_at FROM loyalty_redemptions WHERE customer_id = $1 ORDER BY id`),
+      perks: await rows(`SELECT occasion, year, points, template_id, granted_at FROM loyalty_perk_grants WHERE customer_id = $1 ORDER BY granted_at`),
+      referralCode: (await rows(`SELECT code FROM loyalty_referral_codes WHERE customer_id = $1`))[0]?.code ?? null,
+      referredBy: (await rows(`SELECT referrer_id, status, linked_at, rewarded_at FROM loyalty_referrals WHERE customer_id = $1`))[0] ?? null,
+      referred: await rows(`SELECT customer_id, status, linked_at, rewarded_at FROM loyalty_referrals WHERE referrer_id = $1 ORDER BY linked_at`),
+    };
+  },
   async onMerged(tx: Queryable, survivorId: number, mergedIds: number[]) {
     // The ref gets the old owner appended so a coupon both held under the same ref keeps its own row.
     await tx.query(`UPDATE coupons SET customer_id = $1, ref_id = ref_id || ':merged:' || customer_id WHERE customer_id = ANY($2::bigint[])`, [survivorId, mergedIds]);
