@@ -118,7 +118,12 @@ async function grantOccasion(db: Db, o: Occasion, timeZone: string): Promise<{ g
         out.points += credited.reduce((a, x) => a + x.points, 0);
       }
       const byTemplate = new Map<number, number[]>();
-      for (const x of r.rows) if (x.template_id != null) byTemplate.set(x.template_id, [...(byTemplate.get(x.template_id) ?? []), x.customer_id]);
+      for (const x of r.rows) {
+        if (x.template_id == null) continue;
+        const ids = byTemplate.get(x.template_id);
+        if (ids) ids.push(x.customer_id);
+        else byTemplate.set(x.template_id, [x.customer_id]);
+      }
       for (const [templateId, ids] of byTemplate) {
         const live = await tx.query(`SELECT 1 FROM coupon_templates WHERE id = $1 AND active AND (valid_to IS NULL OR valid_to > now())`, [templateId]);
         if (!live.rows[0]) continue;
