@@ -5,6 +5,7 @@
  * set-based statement per table, so the same seed and size give the same rows on PGlite and PostgreSQL.
  */
 import { rebuildActivity } from '../src/modules/segments/index.ts';
+import { runScoring } from '../src/modules/analytics/index.ts';
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -185,6 +186,11 @@ export async function generateChain(db: Db, opts: ChainOptions): Promise<ChainSu
     for (const ix of dropped) await step(`index ${ix.name}`, () => tx.exec(ix.def));
     // The purchase hook keeps this roll-up in the app; rows written here in SQL need it built once.
     await step('activity roll-up', () => rebuildActivity(tx));
+    // Bulk loads may run with triggers off; the consent in force is rebuilt from the history once.
+    await step('current consents', () => tx.exec(`TRUNCATE customer_consent_current;
+      INSERT INTO customer_consent_current (customer_id, channel, granted, source, recorded_at, consent_id)
+      SELECT DISTINCT ON (customer_id, channel) customer_id, channel, granted, source, recorded_at, id
+        FROM customer_consents ORDER BY customer_id, channel, recorded_at DESC, id DESC`));
     // Explicit ids bypassed the identity sequences; move them past what was written.
     await tx.exec(`SELECT setval(pg_get_serial_sequence('customers', 'id'), max(id)) FROM customers HAVING max(id) IS NOT NULL;
       SELECT setval(pg_get_serial_sequence('purchases', 'id'), max(id)) FROM purchases HAVING max(id) IS NOT NULL`);
@@ -199,7 +205,9 @@ export async function generateChain(db: Db, opts: ChainOptions): Promise<ChainSu
     return out;
   });
   const s = performance.now();
-  await db.exec('ANALYZE stores; ANALYZE products; ANALYZE customers; ANALYZE customer_consents; ANALYZE purchases; ANALYZE purchase_lines; ANALYZE customer_activity');
+  await db.exec('ANALYZE stores; ANALYZE products; ANALYZE customers; ANALYZE customer_consents; ANALYZE purchases; ANALYZE purchase_lines; ANALYZE customer_consent_current');
+  // VACUUM sets the visibility map, so behaviour filters read the activity index alone; it cannot share a statement batch.
+  await db.exec('VACUUM ANALYZE customer_activity');
   log(`  analyze: ${((performance.now() - s) / 1000).toFixed(1)} s`);
   return summary;
 }
@@ -493,7 +501,7 @@ export async function benchChain(opts: { url?: string; customers: number; purcha
     if ((await db.query('SELECT 1 FROM customer_activity LIMIT 1')).rows.length === 0) {
       log('building the activity roll-up the generator now makes (dataset from an older run)');
       await db.tx((tx) => rebuildActivity(tx));
-      await db.exec('ANALYZE customer_activity');
+      await db.exec('VACUUM ANALYZE customer_activity');
     }
     log(`reusing the generated chain in ${url} (${marker!.customers.toLocaleString('en')} customers, ${marker!.purchases.toLocaleString('en')} purchases, generated ${marker!.generatedAt})`);
     return { db, summary: marker!, reused: true };
@@ -551,6 +559,9 @@ async function cli(args: string[]) {
     console.log(`Generating the demo chain into ${where}: ${customers.toLocaleString('en')} members, ${purchases.toLocaleString('en')} purchases…`);
     const s = await generateChain(db, { customers, purchases, seed, log: console.log });
     console.log(`Done in ${s.seconds} s: ${s.stores} stores, ${s.products} products, ${s.customers.toLocaleString('en')} members, ${s.sales.toLocaleString('en')} sales, ${s.returns.toLocaleString('en')} returns, ${s.lines.toLocaleString('en')} lines.`);
+    // Score the demo chain once, so the value and churn pages have something to show before the first night.
+    const scored = await runScoring(db, { timezone: config.timezone, trigger: 'manual', requestedBy: 'npm run demo' });
+    console.log(`Scored ${scored.customers.toLocaleString('en')} customers (RFM, value grade, BG/NBD and Gamma-Gamma).`);
     const staff = await createDemoStaff(db);
     if (staff.length) {
       console.log('\n  Demo staff accounts (passwords shown once; each must be changed at first login):');

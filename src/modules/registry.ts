@@ -4,12 +4,11 @@ import type { JobDefinition } from '../jobs/runner.ts';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
-import { analyticsRoutes, takeScoreSnapshot } from './analytics/index.ts';
+import { analyticsRoutes, analyticsJobs } from './analytics/index.ts';
 import { customerRoutes, importJobs, importRoutes, onCustomerLifecycle, privacyJobs, privacyRoutes } from './customers/index.ts';
 import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsLifecycle, rewardsRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
-import { businessToday } from '../lib/dates.ts';
 
 export interface ModuleEntry {
   name: string;
@@ -24,13 +23,7 @@ export const MODULES: ModuleEntry[] = [
   { name: 'customers-privacy', routes: privacyRoutes, jobs: privacyJobs },
   { name: 'customers-import', routes: importRoutes, jobs: importJobs },
   { name: 'sales', routes: salesRoutes },
-  {
-    name: 'analytics',
-    routes: analyticsRoutes,
-    jobs: ({ db, config }) => [
-      { name: 'analytics-score-snapshot', cron: '0 5 * * *', policy: 'stately', handler: async () => takeScoreSnapshot(db, businessToday(config.timezone)) },
-    ],
-  },
+  { name: 'analytics', routes: analyticsRoutes, jobs: analyticsJobs },
   {
     name: 'segments',
     routes: segmentRoutes,

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/client.ts';
 import { maskMobile } from '../../lib/pii.ts';
+import { Conditions } from '../../db/conditions.ts';
 
 /** Recency × frequency: how many customers sit in each cell and what they spent. */
 export async function rfmGrid(q: Queryable) {
@@ -56,22 +57,17 @@ export interface AtRiskFilter {
  * window times the probability they are no longer active.
  */
 function atRiskQuery(f: Omit<AtRiskFilter, 'limit' | 'afterRank'>) {
-  const where = [`c.status = 'active'`, `(s.churn_risk IN ('high', 'medium') OR s.overdue_days > 0)`];
-  const params: unknown[] = [];
-  const add = (sql: string, v: unknown) => {
-    params.push(v);
-    where.push(sql.replaceAll('?', `$${params.length}`));
-  };
-  if (f.risk) add('s.churn_risk = ?', f.risk);
-  if (f.storeId) add(`EXISTS (SELECT 1 FROM customer_activity a WHERE a.customer_id = c.id AND a.dimension = 'store' AND a.key = ?::text)`, String(f.storeId));
-  if (f.segmentId) add('EXISTS (SELECT 1 FROM segment_members m WHERE m.customer_id = c.id AND m.segment_id = ?)', f.segmentId);
+  const c = new Conditions(`c.status = 'active'`, `(s.churn_risk IN ('high', 'medium') OR s.overdue_days > 0)`);
+  if (f.risk) c.add('s.churn_risk = ?', f.risk);
+  if (f.storeId) c.add(`EXISTS (SELECT 1 FROM customer_activity a WHERE a.customer_id = c.id AND a.dimension = 'store' AND a.key = ?::text)`, String(f.storeId));
+  if (f.segmentId) c.add('EXISTS (SELECT 1 FROM segment_members m WHERE m.customer_id = c.id AND m.segment_id = ?)', f.segmentId);
   const sql = `SELECT c.id, c.name, c.mobile, c.city, s.rfm_segment AS "rfmSegment", s.value_grade AS "valueGrade", s.churn_risk AS "churnRisk",
                       s.p_alive AS "pAlive", s.recency_days AS "recencyDays", s.overdue_days AS "overdueDays", s.frequency,
                       s.monetary_fen AS "monetaryFen", s.clv_fen AS "clvFen",
                       round(s.monetary_fen * (1 - COALESCE(s.p_alive, 0.5)))::bigint AS "valueAtRiskFen"
                  FROM customer_scores s JOIN customers c ON c.id = s.customer_id
-                WHERE ${where.join(' AND ')}`;
-  return { sql, params };
+                ${c.where}`;
+  return { sql, params: c.params };
 }
 
 export async function atRiskCustomers(q: Queryable, f: AtRiskFilter, seePii: boolean) {

@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/client.ts';
 import type { Lang } from '../../http/errors.ts';
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import type { TabularColumn } from '../../lib/tabular-export.ts';
+import { Conditions } from '../../db/conditions.ts';
 
 type Pii = 'mobile' | 'email' | 'birthday' | 'card';
 
@@ -51,20 +52,14 @@ export interface ExportFilter {
 
 /** The WHERE clause and its parameters; every value is a parameter, never spliced into the text. */
 export function exportWhere(f: ExportFilter): { where: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const parts: string[] = [];
-  const add = (sql: string, v: unknown) => {
-    params.push(v);
-    parts.push(sql.replaceAll('?', `$${params.length}`));
-  };
-  add('c.status = ?', f.status ?? 'active');
-  if (f.city) add('c.city = ?', f.city);
-  if (f.tag) add('c.tags @> ARRAY[?]::text[]', f.tag);
-  if (f.storeId != null) add('c.preferred_store_id = ?', f.storeId);
-  if (f.storeIds?.length) add('c.preferred_store_id = ANY(?::bigint[])', f.storeIds);
-  if (f.createdFrom) add('c.created_at >= ?::date', f.createdFrom);
-  if (f.createdTo) add(`c.created_at < ?::date + 1`, f.createdTo);
-  return { where: parts.join(' AND '), params };
+  const c = new Conditions().add('c.status = ?', f.status ?? 'active');
+  if (f.city) c.add('c.city = ?', f.city);
+  if (f.tag) c.add('c.tags @> ARRAY[?]::text[]', f.tag);
+  if (f.storeId != null) c.add('c.preferred_store_id = ?', f.storeId);
+  if (f.storeIds?.length) c.add('c.preferred_store_id = ANY(?::bigint[])', f.storeIds);
+  if (f.createdFrom) c.add('c.created_at >= ?::date', f.createdFrom);
+  if (f.createdTo) c.add(`c.created_at < ?::date + 1`, f.createdTo);
+  return { where: c.sql, params: c.params };
 }
 
 /** Rows in keyset batches by id: each batch is one indexed range query, so memory stays at one batch whatever the total. */

@@ -4,6 +4,7 @@ import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { can, recordAudit, type Actor } from '../staff/index.ts';
 import { loadAttributeDefinitions } from './attributes.ts';
 import { birthdayProblem, checkAttributes, GENERATED_CARD, mobileProblem, normaliseEmail, type AttributeValue } from './rules.ts';
+import { Conditions } from '../../db/conditions.ts';
 
 export interface ContactInput {
   name: string;
@@ -326,24 +327,18 @@ export const listColumns = `id, kind, name, mobile, email, birthday::text AS bir
 
 /** The customers page: active customers, newest first, keyset-paged by id; the total is counted up to 10,000. */
 export async function listCustomers(q: Queryable, actor: Actor, f: CustomerFilter) {
-  const where = [`status = 'active'`];
-  const params: unknown[] = [];
-  const add = (sql: string, v: unknown) => {
-    params.push(v);
-    where.push(sql.replaceAll('?', `$${params.length}`));
-  };
-  if (f.city) add('city = ?', f.city);
-  if (f.tag) add('tags @> ARRAY[?::text]', f.tag);
-  if (f.storeId != null) add('preferred_store_id = ?', f.storeId);
-  if (f.kind) add('kind = ?', f.kind);
-  if (f.createdFrom) add('created_at >= ?::timestamptz', f.createdFrom);
-  if (f.createdTo) add('created_at < ?::timestamptz', f.createdTo);
-  const filterParams = [...params];
-  const filterWhere = where.join(' AND ');
-  if (f.beforeId != null) add('id < ?', f.beforeId);
-  params.push(f.limit + 1);
-  const rows = (await q.query(`SELECT ${listColumns} FROM customers WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`, params)).rows;
-  const total = (await q.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM customers WHERE ${filterWhere} LIMIT 10001) s`, filterParams)).rows[0].n;
+  const c = new Conditions(`status = 'active'`);
+  if (f.city) c.add('city = ?', f.city);
+  if (f.tag) c.add('tags @> ARRAY[?::text]', f.tag);
+  if (f.storeId != null) c.add('preferred_store_id = ?', f.storeId);
+  if (f.kind) c.add('kind = ?', f.kind);
+  if (f.createdFrom) c.add('created_at >= ?::timestamptz', f.createdFrom);
+  if (f.createdTo) c.add('created_at < ?::timestamptz', f.createdTo);
+  const filterParams = [...c.params];
+  const filterWhere = c.where;
+  if (f.beforeId != null) c.add('id < ?', f.beforeId);
+  const rows = (await q.query(`SELECT ${listColumns} FROM customers ${c.where} ORDER BY id DESC LIMIT ${c.param(f.limit + 1)}`, c.params)).rows;
+  const total = (await q.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM customers ${filterWhere} LIMIT 10001) s`, filterParams)).rows[0].n;
   const more = rows.length > f.limit;
   const items = rows.slice(0, f.limit).map((c: any) => maskCustomer(c, can(actor, 'customers.pii')));
   return { items, nextBeforeId: more ? items[items.length - 1]!.id : null, total: Math.min(total, 10000), totalCapped: total > 10000 };

@@ -101,7 +101,7 @@ export function checkAttributes(
 }
 
 /** Escapes LIKE wildcards so typed text matches itself only. */
-export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+export { escapeLike } from '../../db/conditions.ts';
 
 export type SearchKind = 'digits' | 'email' | 'text';
 

@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../../db/client.ts';
 import { badRequest, conflict, notFound } from '../../http/errors.ts';
 import { recordAudit, type Actor } from '../staff/index.ts';
+import { Conditions, escapeLike } from '../../db/conditions.ts';
 
 export interface Product {
   id: number;
@@ -33,27 +34,15 @@ export interface ProductFilter {
 }
 
 const cols = `id, sku, name, category, brand, price_fen AS "priceFen", active, updated_at AS "updatedAt"`;
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** Ordered by sku, keyset-paged; `q` matches a sku prefix or any part of the name. */
 export async function listProducts(q: Queryable, f: ProductFilter): Promise<{ items: Product[]; next: string | null }> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, ...v: unknown[]) => {
-    let s = sql;
-    for (const x of v) {
-      params.push(x);
-      s = s.replace('?', `$${params.length}`);
-    }
-    where.push(s);
-  };
-  if (f.q) add(`(sku LIKE ? OR lower(name) LIKE ?)`, `${likeEscape(f.q)}%`, `%${likeEscape(f.q.toLowerCase())}%`);
-  if (f.category) add('category = ?', f.category);
-  if (f.brand) add('brand = ?', f.brand);
-  if (f.active !== undefined) add('active = ?', f.active);
-  if (f.after) add('sku > ?', f.after);
-  params.push(f.limit + 1);
-  const r = await q.query(`SELECT ${cols} FROM products ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY sku LIMIT $${params.length}`, params);
+  const c = new Conditions();
+  if (f.q) c.add(`(sku LIKE ? OR lower(name) LIKE ?)`, `${escapeLike(f.q)}%`, `%${escapeLike(f.q.toLowerCase())}%`);
+  if (f.category) c.add('category = ?', f.category);
+  if (f.brand) c.add('brand = ?', f.brand);
+  if (f.active !== undefined) c.add('active = ?', f.active);
+  if (f.after) c.add('sku > ?', f.after);
+  const r = await q.query(`SELECT ${cols} FROM products ${c.where} ORDER BY sku LIMIT ${c.param(f.limit + 1)}`, c.params);
   const items = r.rows.slice(0, f.limit) as Product[];
   return { items, next: r.rows.length > f.limit ? items[items.length - 1]!.sku : null };
 }

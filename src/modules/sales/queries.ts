@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/client.ts';
 import { badRequest, forbidden, notFound } from '../../http/errors.ts';
 import { inStoreScope, type Actor } from '../staff/index.ts';
+import { Conditions } from '../../db/conditions.ts';
 
 export interface PurchaseFilter {
   customerId?: number;
@@ -29,35 +30,25 @@ function decodeCursor(c: string): [string, number] {
 
 /** Newest first, keyset-paged on (purchasedAt, id); store-scoped staff see only their stores' purchases. */
 export async function listPurchases(q: Queryable, actor: Actor, f: PurchaseFilter) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, ...v: unknown[]) => {
-    let s = sql;
-    for (const x of v) {
-      params.push(x);
-      s = s.replace('?', `$${params.length}`);
-    }
-    where.push(s);
-  };
-  if (actor.storeIds.length) add('p.store_id = ANY(?::bigint[])', actor.storeIds);
-  if (f.customerId != null) add('p.customer_id = ?', f.customerId);
-  if (f.storeId != null) add('p.store_id = ?', f.storeId);
-  if (f.channel) add('p.channel = ?', f.channel);
-  if (f.kind) add('p.kind = ?', f.kind);
-  if (f.source) add('p.source = ?', f.source);
-  if (f.from) add('p.purchased_at >= ?', f.from);
-  if (f.to) add('p.purchased_at < ?', f.to);
+  const c = new Conditions();
+  if (actor.storeIds.length) c.add('p.store_id = ANY(?::bigint[])', actor.storeIds);
+  if (f.customerId != null) c.add('p.customer_id = ?', f.customerId);
+  if (f.storeId != null) c.add('p.store_id = ?', f.storeId);
+  if (f.channel) c.add('p.channel = ?', f.channel);
+  if (f.kind) c.add('p.kind = ?', f.kind);
+  if (f.source) c.add('p.source = ?', f.source);
+  if (f.from) c.add('p.purchased_at >= ?', f.from);
+  if (f.to) c.add('p.purchased_at < ?', f.to);
   if (f.before) {
     const [at, id] = decodeCursor(f.before);
-    add('(p.purchased_at, p.id) < (?::timestamptz, ?::bigint)', at, id);
+    c.add('(p.purchased_at, p.id) < (?::timestamptz, ?::bigint)', at, id);
   }
-  params.push(f.limit + 1);
   const r = await q.query(
     `SELECT ${summaryCols}
        FROM purchases p JOIN customers c ON c.id = p.customer_id LEFT JOIN stores s ON s.id = p.store_id
-      ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-      ORDER BY p.purchased_at DESC, p.id DESC LIMIT $${params.length}`,
-    params,
+      ${c.where}
+      ORDER BY p.purchased_at DESC, p.id DESC LIMIT ${c.param(f.limit + 1)}`,
+    c.params,
   );
   const items = r.rows.slice(0, f.limit);
   const last = items[items.length - 1];

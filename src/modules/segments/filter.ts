@@ -1,4 +1,5 @@
 import { AppError, type BilingualFieldProblem } from '../../http/errors.ts';
+import { OTHER_SEGMENT, RFM_SEGMENTS } from '../analytics/index.ts';
 
 /** A segment filter as stored (JSON): groups of conditions combined with AND (`all`), OR (`any`) and NOT. */
 export type SegmentFilter = { all: SegmentFilter[] } | { any: SegmentFilter[] } | { not: SegmentFilter } | Condition;
@@ -54,12 +55,8 @@ export const FIELDS: FieldSpec[] = [
   { key: 'boughtViaChannel', group: 'behaviour', type: 'activity', zh: '通过渠道购买过', en: 'Bought via channel', dimension: 'channel', measure: 'last_at' },
   { key: 'tier', group: 'loyalty', type: 'text', zh: '会员等级', en: 'Tier', column: 'lt.code', source: 'loyalty' },
   { key: 'pointsBalance', group: 'loyalty', type: 'number', zh: '积分余额', en: 'Points balance', column: 'la.points_balance', source: 'loyalty' },
-  { key: 'rfmSegment', group: 'scores', type: 'enum', zh: 'RFM 分群', en: 'RFM segment', column: 's.rfm_segment', source: 'scores', options: [
-    opt('champions', '冠军客户', 'Champions'), opt('loyal', '忠诚客户', 'Loyal'), opt('potential_loyalist', '潜力客户', 'Potential loyalists'),
-    opt('new', '新客户', 'New customers'), opt('promising', '有潜力', 'Promising'), opt('need_attention', '需要关注', 'Need attention'),
-    opt('about_to_sleep', '即将流失', 'About to sleep'), opt('at_risk', '高危客户', 'At risk'), opt('cant_lose', '不能失去', "Can't lose them"),
-    opt('hibernating', '休眠客户', 'Hibernating'), opt('lost', '已流失', 'Lost'), opt('others', '其他', 'Others'),
-  ] },
+  { key: 'rfmSegment', group: 'scores', type: 'enum', zh: 'RFM 分群', en: 'RFM segment', column: 's.rfm_segment', source: 'scores',
+    options: [...RFM_SEGMENTS, OTHER_SEGMENT].map((x) => opt(x.code, x.nameZh, x.nameEn)) },
   { key: 'valueGrade', group: 'scores', type: 'enum', zh: '价值等级', en: 'Value grade', column: 's.value_grade', source: 'scores', options: [opt('high', '高价值', 'High'), opt('medium', '中价值', 'Medium'), opt('low', '低价值', 'Low')] },
   { key: 'churnRisk', group: 'scores', type: 'enum', zh: '流失风险', en: 'Churn risk', column: 's.churn_risk', source: 'scores', options: [opt('high', '高', 'High'), opt('medium', '中', 'Medium'), opt('low', '低', 'Low')] },
   { key: 'rfmScore', group: 'scores', type: 'number', zh: 'RFM 得分', en: 'RFM score', column: 's.rfm_score', source: 'scores' },
@@ -254,7 +251,7 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
         return `(c.birthday <= ${bornOnOrBefore(age(a, `${v()}[0]`))} AND c.birthday > ${bornAfter(age(b, `${v()}[1]`))})`;
       }
       case 'consent': {
-        const granted = `EXISTS (SELECT 1 FROM customer_consent_state cs WHERE cs.customer_id = c.id AND cs.channel = ${param(scalar(value, 'enum', v()), 'text')} AND cs.granted)`;
+        const granted = `EXISTS (SELECT 1 FROM customer_consent_current cs WHERE cs.customer_id = c.id AND cs.channel = ${param(scalar(value, 'enum', v()), 'text')} AND cs.granted)`;
         return op === 'granted' ? granted : `NOT ${granted}`;
       }
       case 'attribute': {
@@ -297,9 +294,10 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
       });
       measured = o.value;
     }
-    const keysParam = h.param(keys, 'text[]');
+    // One key compares with =, which the planner estimates far better than = ANY of a one-element array.
+    const keyMatch = keys.length === 1 ? `a.key = ${h.param(keys[0], 'text')}` : `a.key = ANY(${h.param(keys, 'text[]')})`;
     const inner = (cond: string) =>
-      `EXISTS (SELECT 1 FROM customer_activity a WHERE a.customer_id = c.id AND a.dimension = '${field.dimension}' AND a.key = ANY(${keysParam})${cond ? ` AND ${cond}` : ''})`;
+      `EXISTS (SELECT 1 FROM customer_activity a WHERE a.customer_id = c.id AND a.dimension = '${field.dimension}' AND ${keyMatch}${cond ? ` AND ${cond}` : ''})`;
     const one = (k: ValueKind) => {
       if (measured === undefined || measured === null) throw new FilterProblem(field.dimension === 'all' ? vp : `${vp}.value`, 'is required', '必填');
       return h.scalar(measured, k, field.dimension === 'all' ? vp : `${vp}.value`);

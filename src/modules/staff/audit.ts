@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/client.ts';
 import type { Actor } from './permissions.ts';
+import { Conditions } from '../../db/conditions.ts';
 
 export interface AuditEntry {
   action: string;
@@ -34,28 +35,22 @@ export interface AuditFilter {
 
 /** Newest first, keyset-paged by id. */
 export async function listAudit(q: Queryable, f: AuditFilter) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, v: unknown) => {
-    params.push(v);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (f.actorKind) add('actor_kind = ?', f.actorKind);
-  if (f.actorId != null) add('actor_id = ?', f.actorId);
-  if (f.action) add('action = ?', f.action);
-  if (f.entity) add('entity = ?', f.entity);
-  if (f.entityId) add('entity_id = ?', f.entityId);
-  if (f.customerId != null) add('customer_id = ?', f.customerId);
-  if (f.from) add('at >= ?', f.from);
-  if (f.to) add('at < ?', f.to);
-  if (f.beforeId != null) add('id < ?', f.beforeId);
-  params.push(f.limit);
+  const c = new Conditions();
+  if (f.actorKind) c.add('actor_kind = ?', f.actorKind);
+  if (f.actorId != null) c.add('actor_id = ?', f.actorId);
+  if (f.action) c.add('action = ?', f.action);
+  if (f.entity) c.add('entity = ?', f.entity);
+  if (f.entityId) c.add('entity_id = ?', f.entityId);
+  if (f.customerId != null) c.add('customer_id = ?', f.customerId);
+  if (f.from) c.add('at >= ?', f.from);
+  if (f.to) c.add('at < ?', f.to);
+  if (f.beforeId != null) c.add('id < ?', f.beforeId);
   const r = await q.query(
     `SELECT id, at, actor_kind AS "actorKind", actor_id AS "actorId", actor_name AS "actorName", action, entity,
             entity_id AS "entityId", customer_id AS "customerId", details, request_id AS "requestId", ip
-       FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-      ORDER BY id DESC LIMIT $${params.length}`,
-    params,
+       FROM audit_log ${c.where}
+      ORDER BY id DESC LIMIT ${c.param(f.limit)}`,
+    c.params,
   );
   return r.rows;
 }

@@ -8,12 +8,16 @@ import { OverviewTab } from './OverviewTab.tsx';
 import { TimelineTab } from './TimelineTab.tsx';
 import { ConsentsTab } from './ConsentsTab.tsx';
 import { CustomerPrivacyActions } from '../privacy/CustomerPrivacyActions.tsx';
+import { MemberLoyaltyPanel } from '../../loyalty/MemberLoyaltyPanel.tsx';
+import { useSession } from '../../shell/session.tsx';
 import './messages.ts';
 
 /** Customer 360: one call for the profile, consents, figures and the first timeline page; tabs live in this folder. */
 export function CustomerDetailPage() {
-  const { t } = useT();
+  const { t, lang } = useT();
+  const { can } = useSession();
   const { id } = useParams();
+  const [loyalty, setLoyalty] = useState<{ tier: { nameZh: string; nameEn: string } | null; balance: number } | null>(null);
   const [data, setData] = useState<any>(null);
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState('overview');
@@ -22,10 +26,11 @@ export function CustomerDetailPage() {
     try {
       setData(await get(`/api/customers/${id}/360`));
       setLoads((n) => n + 1);
+      if (can('loyalty.read')) setLoyalty(await get(`/api/loyalty/members/${id}`).catch(() => null));
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [id]);
+  }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     setData(null);
     void load();
@@ -40,7 +45,10 @@ export function CustomerDetailPage() {
           <Space align="baseline" wrap>
             <Typography.Title level={3} style={{ margin: 0 }} data-testid="customer-name-title">{c.name}</Typography.Title>
             <Tag color="magenta">{t(`customers.kind.${c.kind}`)}</Tag>
-            <Tag data-testid="customer-tier">{t('customers.detail.tier')}: {t('customers.detail.tierNone')}</Tag>
+            <Tag data-testid="customer-tier" color={loyalty?.tier ? 'gold' : undefined}>
+              {t('customers.detail.tier')}: {loyalty?.tier ? (lang === 'zh' ? loyalty.tier.nameZh : loyalty.tier.nameEn) : t('customers.detail.tierNone')}
+              {loyalty ? ` · ${loyalty.balance.toLocaleString()} ${t('customers.detail.points')}` : ''}
+            </Tag>
             {c.status !== 'active' && <Tag color="red">{t(`customers.detail.status.${c.status}`)}</Tag>}
             {c.tags.map((x: string) => <Tag key={x} color="blue">{x}</Tag>)}
           </Space>
@@ -63,6 +71,9 @@ export function CustomerDetailPage() {
           { key: 'timeline', label: t('customers.detail.tab.timeline'), children: <TimelineTab key={loads} customerId={c.id} first={data.timeline} /> },
           { key: 'profile', label: t('customers.detail.tab.profile'), children: <Card><CustomerForm customer={c} onSaved={() => void load()} /></Card> },
           { key: 'consents', label: t('customers.detail.tab.consents'), children: <ConsentsTab customerId={c.id} consents={data.consents} onChanged={() => void load()} /> },
+          ...(can('loyalty.read') && c.status === 'active'
+            ? [{ key: 'loyalty', label: t('customers.detail.tab.loyalty'), children: <MemberLoyaltyPanel key={loads} customerId={c.id} /> }]
+            : []),
         ]}
       />
     </>

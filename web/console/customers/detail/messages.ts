@@ -7,6 +7,8 @@ export const detailMessages = defineMessages({
   'customers.detail.tab.consents': { zh: '授权', en: 'Consents' },
   'customers.detail.tier': { zh: '会员等级', en: 'Tier' },
   'customers.detail.tierNone': { zh: '暂无等级', en: 'No tier yet' },
+  'customers.detail.points': { zh: '积分', en: 'points' },
+  'customers.detail.tab.loyalty': { zh: '会员积分', en: 'Loyalty' },
   'customers.detail.status.merged': { zh: '已合并', en: 'Merged' },
   'customers.detail.status.erased': { zh: '已删除', en: 'Erased' },
   'customers.detail.firstPurchase': { zh: '首次购买', en: 'First purchase' },
