@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, analyticsJobs } from './analytics/index.ts';
 import { customerRoutes, importJobs, importRoutes, onCustomerLifecycle, privacyJobs, privacyRoutes } from './customers/index.ts';
-import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes } from './loyalty/index.ts';
+import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsLifecycle, rewardsRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
 
@@ -33,12 +33,14 @@ export const MODULES: ModuleEntry[] = [
     ],
   },
   { name: 'loyalty', routes: loyaltyRoutes, jobs: loyaltyJobs },
+  { name: 'loyalty-rewards', routes: rewardsRoutes, jobs: rewardsJobs },
 ];
 
 // Cross-module wiring: who reacts to purchases and to customer merges and erasures.
 const businessTimeZone = process.env.PATRON_TIMEZONE || 'Asia/Shanghai';
 onPurchasesRecorded('loyalty', (tx, purchases) => accruePurchases(tx, purchases, businessTimeZone));
 onCustomerLifecycle('loyalty', loyaltyLifecycle);
+onCustomerLifecycle('loyalty-rewards', rewardsLifecycle);
 onPurchasesRecorded('segments', async (tx, purchases) => {
   await recordActivity(tx, purchases);
   return undefined;

@@ -21,6 +21,9 @@ import { ExportPage } from './customers/privacy/ExportPage.tsx';
 import { ProgrammePage } from './loyalty/ProgrammePage.tsx';
 import { MemberPointsPage } from './loyalty/MemberPointsPage.tsx';
 import { LoyaltyReportsPage } from './loyalty/ReportsPage.tsx';
+import { CouponTemplatesPage } from './loyalty/rewards/CouponTemplatesPage.tsx';
+import { CataloguePage } from './loyalty/rewards/CataloguePage.tsx';
+import { PerksPage } from './loyalty/rewards/PerksPage.tsx';
 
 export interface NavPage {
   /** Path under the console, e.g. '/customers'. */
@@ -57,6 +60,9 @@ export const NAV: NavPage[] = [
   { path: '/loyalty/programme', label: 'nav.loyalty.programme', icon: <GiftOutlined />, element: <ProgrammePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/member', label: 'nav.loyalty.member', icon: <GiftOutlined />, element: <MemberPointsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/loyalty/reports', label: 'nav.loyalty.reports', icon: <GiftOutlined />, element: <LoyaltyReportsPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/coupons', label: 'nav.loyalty.coupons', icon: <GiftOutlined />, element: <CouponTemplatesPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/catalogue', label: 'nav.loyalty.catalogue', icon: <GiftOutlined />, element: <CataloguePage />, permission: 'loyalty.read', group: 'nav.loyalty' },
+  { path: '/loyalty/perks', label: 'nav.loyalty.perks', icon: <GiftOutlined />, element: <PerksPage />, permission: 'loyalty.read', group: 'nav.loyalty' },
   { path: '/account/password', label: 'shell.changePassword', element: <PasswordPage />, hidden: true },
   { path: '/admin/staff', label: 'admin.staff.title', icon: <TeamOutlined />, element: <StaffPage />, permission: 'staff.manage', group: 'nav.admin', groupIcon: <SettingOutlined /> },
   { path: '/admin/stores', label: 'admin.stores.title', icon: <ShopOutlined />, element: <StoresPage />, group: 'nav.admin', groupIcon: <SettingOutlined /> },

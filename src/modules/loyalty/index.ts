@@ -21,3 +21,8 @@ export function loyaltyJobs({ db, config }: { db: Db; config: Config }): JobDefi
     { name: 'loyalty.expire-points', cron: '30 3 * * *', policy: 'stately', handler: () => expirePoints(db) },
   ];
 }
+export { issueCoupons, redeemCoupon, voidCoupon, memberCoupons, type IssueOptions, type IssueResult } from './coupons.ts';
+export { redeemItem, cancelRedemption } from './catalogue.ts';
+export { runPerks } from './perks.ts';
+export { referralCode, linkReferral, settleReferrals, referralReport, rewardsLifecycle } from './referrals.ts';
+export { rewardsRoutes, rewardsJobs } from './rewards-routes.ts';

@@ -3,6 +3,7 @@ import { Alert, App, Button, Card, Col, Descriptions, Form, Input, InputNumber, 
 import { ApiError, get, yuan } from '../api.ts';
 import { defineMessages, useT } from '../i18n.tsx';
 import { useSession } from '../shell/session.tsx';
+import { RedeemButton } from './rewards/RedeemDialog.tsx';
 
 defineMessages({
   'loyalty.member.balance': { zh: '积分余额', en: 'Points balance' },
@@ -166,6 +167,7 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
             <div style={{ marginTop: 12 }}>
               <Space>
                 {can('loyalty.redeem') && <Button type="primary" onClick={() => setAction('pay')} data-testid="loyalty-pay">{t('loyalty.member.pay')}</Button>}
+                {can('loyalty.redeem') && <RedeemButton customerId={customerId} onDone={load} />}
                 {can('loyalty.adjust') && <Button onClick={() => setAction('adjust')} data-testid="loyalty-adjust">{t('loyalty.member.adjust')}</Button>}
               </Space>
             </div>

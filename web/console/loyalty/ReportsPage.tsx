@@ -4,6 +4,7 @@ import * as echarts from 'echarts';
 import dayjs, { type Dayjs } from 'dayjs';
 import { get, yuan } from '../api.ts';
 import { defineMessages, useT } from '../i18n.tsx';
+import { ReferralRateCard } from './rewards/PerksPage.tsx';
 
 defineMessages({
   'loyalty.reports.title': { zh: '积分报表', en: 'Loyalty reports' },
@@ -95,6 +96,7 @@ export function LoyaltyReportsPage() {
           </Card>
         </Col>
       </Row>
+      <div style={{ marginTop: 16 }}><ReferralRateCard /></div>
     </>
   );
 }

@@ -1,0 +1,26 @@
+import { ApiError } from '../../api.ts';
+
+export const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
+
+/** A POST that a till may retry: the same Idempotency-Key until it succeeds, so a double click never redeems twice. */
+export async function postOnce<T = any>(url: string, body: unknown, key: string, lang: string): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key, 'accept-language': lang === 'zh' ? 'zh-CN' : 'en' },
+    body: JSON.stringify(body),
+  });
+  const data = await res.json().catch(() => undefined);
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText, data?.error?.fields);
+  return data as T;
+}
+
+export const put = async <T = any>(url: string, body: unknown, lang: string): Promise<T> => {
+  const res = await fetch(url, { method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'accept-language': lang === 'zh' ? 'zh-CN' : 'en' }, body: JSON.stringify(body) });
+  const data = await res.json().catch(() => undefined);
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText, data?.error?.fields);
+  return data as T;
+};
+
+/** Yuan typed in a form → integer fen (never a float on the wire). */
+export const toFen = (yuan: number | null | undefined) => (yuan == null ? undefined : Math.round(yuan * 100));
+export const toYuan = (fen: number | null | undefined) => (fen == null ? undefined : fen / 100);
