@@ -6,6 +6,7 @@ import { get, yuan } from '../api.ts';
 import { defineMessages, useT } from '../i18n.tsx';
 import { useSession } from '../shell/session.tsx';
 import { EChart } from '../shell/EChart.tsx';
+import { ModelsCard } from './ModelsCard.tsx';
 
 defineMessages({
   'nav.analytics': { zh: '客户价值分析', en: 'Customer value' },
@@ -69,10 +70,13 @@ export function AnalyticsPage() {
   const [page, setPage] = useState(1);
   const pageSize = 20;
 
+  const [scoredAt, setScoredAt] = useState(0);
   useEffect(() => {
     void get('/api/analytics/rfm-grid').then(setGrid);
     void get('/api/analytics/value-distribution').then(setDist);
     void get('/api/analytics/score-trend?days=180').then((r) => setTrend(r.items));
+  }, [scoredAt]);
+  useEffect(() => {
     void get('/api/stores').then((r) => setStores(r.items));
     if (can('segments.read')) void get('/api/segments').then((r) => setSegments(r.items));
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
@@ -85,7 +89,7 @@ export function AnalyticsPage() {
   useEffect(() => {
     setAtRisk(null);
     void get(`/api/analytics/at-risk?${query}&limit=${pageSize}&afterRank=${(page - 1) * pageSize}`).then(setAtRisk);
-  }, [query, page]);
+  }, [query, page, scoredAt]);
 
   const heatmap = useMemo(() => {
     const cells = grid?.cells ?? [];
@@ -159,6 +163,7 @@ export function AnalyticsPage() {
         <Col xs={24} md={8}><Card title={t('an.clvHistogram')}><EChart option={histogram as any} /></Card></Col>
         <Col xs={24}><Card title={t('an.trend')}><EChart option={trendChart as any} height={240} /></Card></Col>
       </Row>
+      <ModelsCard onScored={() => setScoredAt((n) => n + 1)} />
       <Card
         style={{ marginTop: 16 }}
         title={`${t('an.atRisk')}${atRisk ? ` · ${atRisk.total.toLocaleString()}` : ''}`}
