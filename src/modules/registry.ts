@@ -28,7 +28,14 @@ export const MODULES: ModuleEntry[] = [
     name: 'segments',
     routes: segmentRoutes,
     jobs: ({ db, config }) => [
-      { name: 'segments-rebuild-activity', cron: '0 3 * * *', policy: 'stately', handler: async () => { await db.tx((tx) => rebuildActivity(tx)); } },
+      {
+        name: 'segments-rebuild-activity', cron: '0 3 * * *', policy: 'stately',
+        handler: async () => {
+          await db.tx((tx) => rebuildActivity(tx));
+          // A refilled table has no statistics or visibility map until this runs; filters need both.
+          await db.exec('VACUUM ANALYZE customer_activity');
+        },
+      },
       { name: 'segments-refresh', cron: '30 3 * * *', policy: 'stately', handler: async () => { await refreshDailySegments(db, config.timezone); } },
     ],
   },
