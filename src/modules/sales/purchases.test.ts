@@ -273,3 +273,22 @@ test('a listener that fails rolls back the whole batch, and the retry books it',
   const retry = await post('/api/purchases/bulk', { purchases: [good] });
   assert.equal(retry.json().created, 1);
 });
+
+test('concurrent single purchases from one till share transactions, and each gets its own answer', async () => {
+  const calls = listenerCalls;
+  const rs = await Promise.all(Array.from({ length: 30 }, () => post('/api/purchases', sale())));
+  assert.deepEqual([...new Set(rs.map((r) => r.statusCode))], [201]);
+  assert.equal(new Set(rs.map((r) => r.json().id)).size, 30);
+  // PGlite has one connection, so requests queue before they reach the batcher; a server pool lets them overlap.
+  if (TEST_DB_KIND === 'postgres') assert.ok(listenerCalls - calls < 30, `booked in ${listenerCalls - calls} batches`);
+});
+
+test('a purchase that fails inside a shared batch fails alone', async () => {
+  const before = await count();
+  const bodies = Array.from({ length: 8 }, (_, i) =>
+    i === 3 ? sale({ lines: [{ sku: 'TEA-003', quantity: 1, unitPriceFen: 666 }] }) : sale());
+  const rs = await Promise.all(bodies.map((b) => post('/api/purchases', b)));
+  assert.equal(rs[3]!.statusCode, 500);
+  assert.deepEqual(rs.filter((_, i) => i !== 3).map((r) => r.statusCode), Array(7).fill(201));
+  assert.equal(await count(), before + 7);
+});

@@ -11,6 +11,7 @@ import { bookPurchases, type BookResult } from './purchases.ts';
 import { customerPurchases, customerSalesFigures, getPurchase, listPurchases } from './queries.ts';
 import { recordReturn, returnInput, returnWindowDays, setReturnWindowDays } from './returns.ts';
 import { listTargets, salesVsTarget, setTargets } from './targets.ts';
+import { purchaseBatcher } from './batcher.ts';
 
 const sku = z.string().trim().min(1).max(64).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 const productBody = z.strictObject({
@@ -64,11 +65,12 @@ export async function salesRoutes(app: FastifyInstance, { db }: AppContext) {
     preHandler: needs(db, 'catalog.manage'),
   }, async (req) => products.upsertProducts(db, req.actor!, req.body.products));
 
+  const bookOne = purchaseBatcher(db);
   r.post('/api/purchases', {
     schema: { tags: ['purchases'], summary: 'Book one purchase; idempotent by (source, externalId): a retry answers 200 with Idempotent-Replayed: true', body: purchaseInput },
     preHandler: needs(db, 'sales.write'),
   }, async (req, reply) => {
-    const [res] = await bookPurchases(db, req.actor!, [req.body]);
+    const res = await bookOne(req.actor!, req.body);
     if (res!.status === 'rejected') throw res!.error;
     if (res!.status === 'replayed') return reply.header('idempotent-replayed', 'true').status(200).send(res!.purchase);
     return reply.status(201).send(res!.purchase);
