@@ -316,8 +316,11 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
       case 'ever': return inner('');
       case 'never': return `NOT ${inner('')}`;
       case 'within_last_days': return inner(`${m} >= ${h.startOf(h.daysAgo(one('days') as number))}`);
-      // Bought before but not within the window: lapsed rather than never.
-      case 'not_within_last_days': return `(${inner('')} AND NOT ${inner(`${m} >= ${h.startOf(h.daysAgo(one('days') as number))}`)})`;
+      // Bought before but not within the window: lapsed rather than never. With one key there is one row to test.
+      case 'not_within_last_days': {
+        const since = h.startOf(h.daysAgo(one('days') as number));
+        return keys.length === 1 ? inner(`${m} < ${since}`) : `(${inner('')} AND NOT ${inner(`${m} >= ${since}`)})`;
+      }
       case 'before': return inner(`${m} < ${h.startOf(one('date') as string)}`);
       case 'after': return inner(`${m} >= ${h.startOf(h.nextDate(one('date') as string))}`);
       case 'gte': return inner(`${m} >= ${h.param(one(kind!), cast)}`);
