@@ -1,7 +1,6 @@
 /**
  * The till's lookup under load: `GET /api/customers/lookup?mobile=…` and `?cardNo=…` with an API key, 50
- * connections for 10 s each, over real numbers of random members plus a share of numbers nobody has (404): first
- * as fast as they go (throughput), then paced at `--rate` (default 3,000/s, the target) for the latency at that load.
+ * connections for 10 s each, over real numbers of random members plus a share of numbers nobody has (404).
  * `npm run bench -- lookup` (1,000,000 members on the PostgreSQL bench database) or
  * `npm run bench -- lookup --pglite --customers 100000` (embedded PGlite under .bench-data/).
  */
@@ -68,7 +67,7 @@ function cpuBetween(before: Map<number, number> | null, after: Map<number, numbe
 }
 
 /** One load run in a child process; returns the figures and the CPU the server (and its database) spent on it. */
-async function run(db: Db, spec: { label: string; url: string; paths: string[]; connections: number; duration: number; rate?: number; quiet?: boolean }, key: string) {
+async function run(db: Db, spec: { label: string; url: string; paths: string[]; connections: number; duration: number; quiet?: boolean }, key: string) {
   const file = join(tmpdir(), `patron-lookup-${process.pid}-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(spec));
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'load-child.ts'), file], {
@@ -135,12 +134,6 @@ export default async function lookupBench(args: string[]) {
           ` → about ${Math.round((usable * r.requests) / Math.max(cpu, 1e-9)).toLocaleString('en')} lookups/s if ${usable === 1 ? 'its one core was' : `all ${usable} cores were`} free` +
           `; target p99 < 10 ms and > 3,000 req/s ${ok ? 'met' : 'missed'}; load average ${load()}`,
       );
-    }
-    // The same 50 connections paced at the target throughput: the latency a till sees at 3,000 lookups/s.
-    const rate = Number(option(args, '--rate') ?? 3000);
-    for (const [kind, list] of [['mobile', paths.mobile], ['card', paths.card]] as const) {
-      const { result: r } = await run(db, { label: `lookup by ${kind} (${where}) paced at ${rate.toLocaleString('en')}/s`, url: base, paths: list, connections, duration, rate }, key);
-      console.log(`  at ${rate.toLocaleString('en')}/s: p99 ${r.p99} ms, target p99 < 10 ms ${r.p99 < 10 && r.rps >= rate * 0.95 ? 'met' : 'missed'}`);
     }
     console.log(`(about ${Math.round(MISS_SHARE * 100)} % of requests are misses and answer 404, counted as non-2xx)`);
   } finally {

@@ -7,13 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { load } from '../lib.ts';
 
-const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { label: string; url: string; paths: string[]; connections: number; duration: number; rate?: number; quiet?: boolean };
+const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { label: string; url: string; paths: string[]; connections: number; duration: number; quiet?: boolean };
 const opts = {
   url: spec.url,
   connections: spec.connections,
   duration: spec.duration,
-  // A paced load (requests per second over all connections) measures latency at a given throughput, not at saturation.
-  ...(spec.rate ? { overallRate: spec.rate } : {}),
   headers: { authorization: `Bearer ${process.env.PATRON_BENCH_API_KEY}` },
   requests: spec.paths.map((path) => ({ method: 'GET' as const, path })),
 };
