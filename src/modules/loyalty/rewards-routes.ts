@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.ts';
+import type { Db, Queryable } from '../../db/client.ts';
 import type { Config } from '../../config.ts';
 import type { JobDefinition } from '../../jobs/runner.ts';
 import { z } from 'zod';
@@ -10,7 +10,7 @@ import { idempotencyKey, sendIdempotent } from '../../http/idempotency.ts';
 import { runIdempotent } from '../../db/idempotency.ts';
 import { badRequest } from '../../http/errors.ts';
 import { id, idParams, isoDate, nonEmptyText } from '../../lib/validation.ts';
-import { recordAudit } from '../staff/index.ts';
+import { recordAudit, type Actor } from '../staff/index.ts';
 import {
   createTemplate, getTemplate, issueCoupons, listTemplates, memberCoupons, purchaseContext, redeemCoupon, templateInput, updateTemplate, voidCoupon,
 } from './coupons.ts';
@@ -23,6 +23,13 @@ const codeText = z.string().trim().min(4, 'is too short').max(40).regex(/^[A-Za-
 
 export async function rewardsRoutes(app: FastifyInstance, { db, config }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  /** Writes and audits in one transaction: the change and its audit line commit together. */
+  const audited = <T extends { id: number }>(actor: Actor, action: string, entity: string, details: unknown, write: (tx: Queryable) => Promise<T>) =>
+    db.tx(async (tx) => {
+      const row = await write(tx);
+      await recordAudit(tx, actor, { action, entity, entityId: row.id, details: details as Record<string, unknown> });
+      return row;
+    });
   const tz = config.timezone;
 
   // Coupon templates and issuing
@@ -31,17 +38,9 @@ export async function rewardsRoutes(app: FastifyInstance, { db, config }: AppCon
   r.get('/api/coupons/templates/:id', { schema: { tags: ['coupons'], summary: 'One coupon template', params: idParams }, preHandler: needs(db, 'loyalty.read') },
     async (req) => getTemplate(db, req.params.id));
   r.post('/api/coupons/templates', { schema: { tags: ['coupons'], summary: 'Create a coupon template', body: templateInput }, preHandler: needs(db, 'loyalty.configure') },
-    async (req, reply) => reply.status(201).send(await db.tx(async (tx) => {
-      const t = await createTemplate(tx, req.body);
-      await recordAudit(tx, req.actor!, { action: 'coupons.template.create', entity: 'coupon_template', entityId: t.id, details: req.body });
-      return t;
-    })));
+    async (req, reply) => reply.status(201).send(await audited(req.actor!, 'coupons.template.create', 'coupon_template', req.body, (tx) => createTemplate(tx, req.body))));
   r.put('/api/coupons/templates/:id', { schema: { tags: ['coupons'], summary: 'Edit a coupon template (coupons already issued keep their window)', params: idParams, body: templateInput }, preHandler: needs(db, 'loyalty.configure') },
-    async (req) => db.tx(async (tx) => {
-      const t = await updateTemplate(tx, req.params.id, req.body);
-      await recordAudit(tx, req.actor!, { action: 'coupons.template.update', entity: 'coupon_template', entityId: t.id, details: req.body });
-      return t;
-    }));
+    async (req) => audited(req.actor!, 'coupons.template.update', 'coupon_template', req.body, (tx) => updateTemplate(tx, req.params.id, req.body)));
   r.post('/api/coupons/templates/:id/issue', {
     schema: {
       tags: ['coupons'], summary: 'Issue coupons by hand to members (idempotent with Idempotency-Key: the key is the issue reference)',
@@ -91,17 +90,9 @@ export async function rewardsRoutes(app: FastifyInstance, { db, config }: AppCon
     preHandler: needs(db, 'loyalty.read'),
   }, async (req) => ({ items: await listItems(db, { available: req.query.available === 'true' }) }));
   r.post('/api/loyalty/catalogue', { schema: { tags: ['loyalty'], summary: 'Add a catalogue item', body: itemInput }, preHandler: needs(db, 'loyalty.configure') },
-    async (req, reply) => reply.status(201).send(await db.tx(async (tx) => {
-      const item = await createItem(tx, req.body);
-      await recordAudit(tx, req.actor!, { action: 'loyalty.catalogue.create', entity: 'catalogue_item', entityId: item.id, details: req.body });
-      return item;
-    })));
+    async (req, reply) => reply.status(201).send(await audited(req.actor!, 'loyalty.catalogue.create', 'catalogue_item', req.body, (tx) => createItem(tx, req.body))));
   r.put('/api/loyalty/catalogue/:id', { schema: { tags: ['loyalty'], summary: 'Edit a catalogue item (price, stock, dates, active)', params: idParams, body: itemInput }, preHandler: needs(db, 'loyalty.configure') },
-    async (req) => db.tx(async (tx) => {
-      const item = await updateItem(tx, req.params.id, req.body);
-      await recordAudit(tx, req.actor!, { action: 'loyalty.catalogue.update', entity: 'catalogue_item', entityId: item.id, details: req.body });
-      return item;
-    }));
+    async (req) => audited(req.actor!, 'loyalty.catalogue.update', 'catalogue_item', req.body, (tx) => updateItem(tx, req.params.id, req.body)));
   r.post('/api/loyalty/redemptions', {
     schema: {
       tags: ['loyalty'], summary: 'Redeem a catalogue item for points (Idempotency-Key); 409 INSUFFICIENT_POINTS, OUT_OF_STOCK, REDEMPTION_LIMIT_REACHED, ITEM_NOT_AVAILABLE',
