@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/client.ts';
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
 import { recordAudit, type Actor } from '../staff/index.ts';
+import type { Customer } from './profiles.ts';
 
 /** Why two active customers look like one person, and how much each reason weighs (scores cap at 100). */
 export const DUPLICATE_RULES = {
@@ -114,32 +115,13 @@ export async function refreshDuplicateCandidates(tx: Queryable, opts: { maxGroup
 }
 
 /** What staff compare side by side: the record and its key figures. Masked without `customers.pii`. */
-export interface CustomerSummary {
-  id: number;
+export type CustomerSummary = Omit<Customer, 'kind' | 'attributes' | 'createdAt' | 'updatedAt' | 'version' | 'contacts'> & {
   kind: string;
-  name: string;
-  mobile: string | null;
-  email: string | null;
-  gender: string | null;
-  birthday: string | null;
-  region: string | null;
-  city: string | null;
-  occupation: string | null;
-  incomeBand: string | null;
-  cardNo: string | null;
-  preferredStoreId: number | null;
-  preferredChannel: string | null;
-  source: string | null;
-  notes: string | null;
-  tags: string[];
-  status: string;
-  mergedInto: number | null;
-  registeredAt: string;
   purchaseCount: number;
   spendFen: number;
   lastPurchaseAt: string | null;
   pointsBalance: number | null;
-}
+};
 
 export function maskSummary<T extends { mobile: string | null; email: string | null; birthday: string | null; cardNo?: string | null }>(c: T, seePii: boolean): T {
   if (seePii) return c;
