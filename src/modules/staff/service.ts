@@ -38,9 +38,10 @@ export function staffActor(s: { id: number; displayName: string; role: Role; sto
   return { kind: 'staff', id: s.id, name: s.displayName, role: s.role, storeIds: s.storeIds.map(Number), permissions: ROLE_PERMISSIONS[s.role] };
 }
 
-/** On an empty database, creates the first admin; the password comes from the environment or is generated and shown once. */
+/** When no admin exists yet, creates the first one; the password comes from the environment or is generated and shown once. */
 export async function ensureFirstAdmin(db: Db, password: string | undefined): Promise<{ username: string; password: string; generated: boolean } | null> {
-  const existing = await db.query('SELECT 1 FROM staff_accounts LIMIT 1');
+  // An admin, not just any staff: `npm run demo` before the first start creates demo staff but no admin.
+  const existing = await db.query(`SELECT 1 FROM staff_accounts WHERE role = 'admin' OR lower(username) = 'admin' LIMIT 1`);
   if (existing.rows.length) return null;
   const generated = !password;
   const pw = password ?? randomBytes(12).toString('base64url');

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '../../../test/support.ts';
-import { lockMinutes } from './service.ts';
+import { openTestDb, startTestApp, TEST_PASSWORD, type TestApp } from '../../../test/support.ts';
+import { ensureFirstAdmin, lockMinutes } from './service.ts';
 
 let t: TestApp;
 before(async () => {
@@ -141,4 +141,17 @@ test('changes land in the audit log, which an admin can filter', async () => {
   assert.ok(entry);
   assert.equal(entry.actorName, 'admin_all');
   assert.ok(entry.requestId);
+});
+
+test('the first admin is created when only other staff exist, and never twice', async () => {
+  const db = await openTestDb();
+  try {
+    await db.query(`INSERT INTO staff_accounts (username, display_name, role, password_hash) VALUES ('manager.demo', '店长', 'manager', 'x')`);
+    const first = await ensureFirstAdmin(db, undefined);
+    assert.equal(first?.username, 'admin');
+    assert.equal(first?.generated, true);
+    assert.equal(await ensureFirstAdmin(db, undefined), null);
+  } finally {
+    await db.drop();
+  }
 });
