@@ -6,6 +6,7 @@
  */
 import { rebuildActivity } from '../src/modules/segments/index.ts';
 import { runScoring } from '../src/modules/analytics/index.ts';
+import { evaluateAllTiers } from '../src/modules/loyalty/index.ts';
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -562,6 +563,8 @@ async function cli(args: string[]) {
     // Score the demo chain once, so the value and churn pages have something to show before the first night.
     const scored = await runScoring(db, { timezone: config.timezone, trigger: 'manual', requestedBy: 'npm run demo' });
     console.log(`Scored ${scored.customers.toLocaleString('en')} customers (RFM, value grade, BG/NBD and Gamma-Gamma).`);
+    await evaluateAllTiers(db, { timeZone: config.timezone });
+    console.log('Evaluated loyalty tiers from two years of purchases.');
     const staff = await createDemoStaff(db);
     if (staff.length) {
       console.log('\n  Demo staff accounts (passwords shown once; each must be changed at first login):');
