@@ -1,4 +1,4 @@
-export { lookupCustomer, maskCard, type CustomerCard } from './lookup.ts';
+export { lookupCustomer, type CustomerCard } from './lookup.ts';
 export { customerRoutes } from './routes.ts';
 export { onCustomerLifecycle, customerLifecycleListeners, type CustomerLifecycleListener } from './events.ts';
 export { loadCustomer, maskCustomer, type Customer, type Contact } from './profiles.ts';

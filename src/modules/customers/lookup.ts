@@ -1,5 +1,4 @@
 import type { Queryable } from '../../db/client.ts';
-import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { normaliseMobile } from '../../lib/phone.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
 
@@ -20,10 +19,6 @@ export interface CustomerCard {
 
 const cardColumns = `id, kind, name, mobile, email, birthday, card_no AS "cardNo", gender, city, tags,
   preferred_store_id AS "preferredStoreId", status`;
-
-export function maskCard<T extends { mobile: string | null; email: string | null; birthday: string | null }>(c: T, seePii: boolean): T {
-  return seePii ? c : { ...c, mobile: maskMobile(c.mobile), email: maskEmail(c.email), birthday: maskBirthday(c.birthday) };
-}
 
 /** The till's lookup: one indexed probe by mobile or member card number. */
 export async function lookupCustomer(q: Queryable, by: { mobile?: string; cardNo?: string }): Promise<CustomerCard> {

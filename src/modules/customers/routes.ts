@@ -7,7 +7,7 @@ import { idempotencyKey, sendIdempotent } from '../../http/idempotency.ts';
 import { runIdempotent } from '../../db/idempotency.ts';
 import { id, idParams, isoDate, limit, nonEmptyText, text } from '../../lib/validation.ts';
 import { can } from '../staff/index.ts';
-import { lookupCustomer, maskCard } from './lookup.ts';
+import { lookupCustomer } from './lookup.ts';
 import { auditRead, createCustomer, listCustomers, loadCustomer, maskCustomer, readCustomer, updateCustomer } from './profiles.ts';
 import { searchCustomers } from './search.ts';
 import { consentHistory, consentState, recordConsents } from './consents.ts';
@@ -80,7 +80,7 @@ export async function customerRoutes(app: FastifyInstance, { db }: AppContext) {
       querystring: z.strictObject({ mobile: z.string().max(32).optional(), cardNo: z.string().trim().min(1).max(64).optional() }),
     },
     preHandler: needs(db, 'customers.read'),
-  }, async (req) => maskCard(await lookupCustomer(db, req.query), can(req.actor!, 'customers.pii')));
+  }, async (req) => maskCustomer(await lookupCustomer(db, req.query), can(req.actor!, 'customers.pii')));
 
   r.get('/api/customers/search', {
     schema: {

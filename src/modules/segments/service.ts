@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../../db/client.ts';
 import { AppError, conflict, notFound } from '../../http/errors.ts';
-import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
+import { maskEmail, maskMobile } from '../../lib/pii.ts';
+import { maskCustomer } from '../customers/index.ts';
 import { recordAudit, type Actor } from '../staff/index.ts';
 import { businessToday } from '../../lib/dates.ts';
 import { compileFilter, filterFrom, FIELDS, operatorsFor } from './filter.ts';
@@ -195,5 +196,5 @@ export async function segmentMembers(q: Queryable, id: number, opts: { afterId?:
       ORDER BY m.customer_id LIMIT $3`,
     [id, opts.afterId ?? 0, opts.limit],
   );
-  return r.rows.map((c: any) => (opts.seePii ? c : { ...c, mobile: maskMobile(c.mobile), email: maskEmail(c.email), birthday: maskBirthday(c.birthday) }));
+  return r.rows.map((c: any) => maskCustomer(c, opts.seePii));
 }
