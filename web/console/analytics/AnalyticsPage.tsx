@@ -41,18 +41,6 @@ defineMessages({
   'an.value.high': { zh: '高价值', en: 'High value' },
   'an.value.medium': { zh: '中价值', en: 'Medium value' },
   'an.value.low': { zh: '低价值', en: 'Low value' },
-  'an.seg.champions': { zh: '冠军客户', en: 'Champions' },
-  'an.seg.loyal': { zh: '忠诚客户', en: 'Loyal' },
-  'an.seg.potential_loyalist': { zh: '潜力客户', en: 'Potential loyalists' },
-  'an.seg.new': { zh: '新客户', en: 'New' },
-  'an.seg.promising': { zh: '有潜力', en: 'Promising' },
-  'an.seg.need_attention': { zh: '需要关注', en: 'Need attention' },
-  'an.seg.about_to_sleep': { zh: '即将流失', en: 'About to sleep' },
-  'an.seg.at_risk': { zh: '高危客户', en: 'At risk' },
-  'an.seg.cant_lose': { zh: '不能失去', en: "Can't lose them" },
-  'an.seg.hibernating': { zh: '休眠客户', en: 'Hibernating' },
-  'an.seg.lost': { zh: '已流失', en: 'Lost' },
-  'an.seg.others': { zh: '其他', en: 'Others' },
 });
 
 const RISK_COLOURS: Record<string, string> = { high: 'red', medium: 'orange', low: 'green' };
@@ -65,6 +53,11 @@ export function AnalyticsPage() {
   const [trend, setTrend] = useState<any[]>([]);
   const [stores, setStores] = useState<any[]>([]);
   const [segments, setSegments] = useState<any[]>([]);
+  const [segmentNames, setSegmentNames] = useState<Map<string, { nameZh: string; nameEn: string }>>(new Map());
+  const segmentName = (code: string | null) => {
+    const n = code ? segmentNames.get(code) : undefined;
+    return n ? (lang === 'zh' ? n.nameZh : n.nameEn) : (code ?? '—');
+  };
   const [filter, setFilter] = useState<{ storeId?: number; segmentId?: number; risk?: string }>({});
   const [atRisk, setAtRisk] = useState<{ total: number; items: any[] } | null>(null);
   const [page, setPage] = useState(1);
@@ -78,6 +71,7 @@ export function AnalyticsPage() {
   }, [scoredAt]);
   useEffect(() => {
     void get('/api/stores').then((r) => setStores(r.items));
+    void get('/api/analytics/rfm-segments').then((r) => setSegmentNames(new Map(r.segments.map((x: any) => [x.code, x]))));
     if (can('segments.read')) void get('/api/segments').then((r) => setSegments(r.items));
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -129,9 +123,9 @@ export function AnalyticsPage() {
     tooltip: { trigger: 'axis' },
     grid: { left: 100, right: 20, top: 10, bottom: 20 },
     xAxis: { type: 'value' },
-    yAxis: { type: 'category', data: (grid?.segments ?? []).map((s: any) => t(`an.seg.${s.segment}`)).reverse() },
+    yAxis: { type: 'category', data: (grid?.segments ?? []).map((s: any) => segmentName(s.segment)).reverse() },
     series: [{ name: t('an.customers'), type: 'bar', itemStyle: { color: '#ad1457' }, data: (grid?.segments ?? []).map((s: any) => s.customers).reverse() }],
-  }), [grid, lang]); // eslint-disable-line react-hooks/exhaustive-deps
+  }), [grid, lang, segmentNames]); // eslint-disable-line react-hooks/exhaustive-deps
   const trendChart = useMemo(() => ({
     tooltip: { trigger: 'axis' },
     legend: { bottom: 0 },
@@ -198,7 +192,7 @@ export function AnalyticsPage() {
             { title: t('an.overdue'), dataIndex: 'overdueDays', align: 'right' },
             { title: t('an.spend'), dataIndex: 'monetaryFen', align: 'right', render: yuan },
             { title: t('an.valueAtRisk'), dataIndex: 'valueAtRiskFen', align: 'right', render: (v) => <strong>{yuan(v)}</strong> },
-            { title: t('an.segments'), dataIndex: 'rfmSegment', render: (s) => (s ? t(`an.seg.${s}`) : '—') },
+            { title: t('an.segments'), dataIndex: 'rfmSegment', render: (s) => segmentName(s) },
           ]}
         />
       </Card>

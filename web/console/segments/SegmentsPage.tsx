@@ -31,10 +31,6 @@ defineMessages({
   'seg.saved': { zh: '分群已保存', en: 'Segment saved' },
   'seg.joinedLeft': { zh: '新增 {joined} 人，移出 {left} 人', en: '{joined} joined, {left} left' },
   'seg.empty': { zh: '还没有分群，新建一个吧', en: 'No segments yet: build the first one' },
-  'col.name': { zh: '姓名', en: 'Name' },
-  'col.mobile': { zh: '手机号', en: 'Mobile' },
-  'col.city': { zh: '城市', en: 'City' },
-  'col.gender': { zh: '性别', en: 'Gender' },
 });
 
 interface Segment {
