@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../../test/support.ts';
-import { takeScoreSnapshot } from './insights.ts';
+import { atRiskCustomers, atRiskPages, takeScoreSnapshot } from './insights.ts';
 
 let t: TestApp;
 let analyst: string;
@@ -96,4 +96,12 @@ test('store staff cannot read analytics, and bad filters are 400', async () => {
   const bad = await t.request('GET', '/api/analytics/at-risk?risk=extreme&storeId=abc', { cookie: analyst });
   assert.equal(bad.statusCode, 400);
   assert.deepEqual(bad.json().error.fields.map((f: any) => f.path).sort(), ['querystring.risk', 'querystring.storeId']);
+});
+
+test('the export pages on from the last row and ranks exactly as the list does', async () => {
+  const pages: any[][] = [];
+  for await (const page of atRiskPages(t.db, {}, true, 3)) pages.push(page);
+  assert.deepEqual(pages.map((p) => p.length), [3, 1]);
+  const list = await atRiskCustomers(t.db, { limit: 50 }, true);
+  assert.deepEqual(pages.flat().map((r) => [r.rank, r.id]), list.items.map((r) => [r.rank, r.id]));
 });

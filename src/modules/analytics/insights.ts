@@ -70,24 +70,36 @@ function atRiskQuery(f: Omit<AtRiskFilter, 'limit' | 'afterRank'>) {
   return { sql, params: c.params };
 }
 
+const ranked = (rows: any[], firstRank: number, seePii: boolean) =>
+  rows.map((r, i) => ({ rank: firstRank + i, ...r, mobile: seePii ? r.mobile : maskMobile(r.mobile) }));
+
+/** One page of the list for the console, with the total. */
 export async function atRiskCustomers(q: Queryable, f: AtRiskFilter, seePii: boolean) {
   const { sql, params } = atRiskQuery(f);
   const total = await q.query(`SELECT count(*)::int AS n FROM (${sql}) x`, params);
   const offset = f.afterRank ?? 0;
   const rows = await q.query(`${sql} ORDER BY "valueAtRiskFen" DESC, c.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, f.limit, offset]);
-  return {
-    total: total.rows[0].n as number,
-    items: rows.rows.map((r: any, i: number) => ({ rank: offset + i + 1, ...r, mobile: seePii ? r.mobile : maskMobile(r.mobile) })),
-  };
+  return { total: total.rows[0].n as number, items: ranked(rows.rows, offset + 1, seePii) };
 }
 
-/** Streams the whole at-risk list in rank order, a page at a time. */
+/** Streams the whole list in rank order, a page at a time, each page continuing after the last row (no count, no offset). */
 export async function* atRiskPages(q: Queryable, f: Omit<AtRiskFilter, 'limit' | 'afterRank'>, seePii: boolean, pageSize = 5000) {
-  for (let afterRank = 0; ; afterRank += pageSize) {
-    const page = await atRiskCustomers(q, { ...f, afterRank, limit: pageSize }, seePii);
-    if (!page.items.length) return;
-    yield page.items;
-    if (page.items.length < pageSize) return;
+  const { sql, params } = atRiskQuery(f);
+  const n = params.length;
+  let after: { value: number; id: number } | null = null;
+  for (let rank = 1; ; ) {
+    const rows: any[] = (await q.query(
+      `SELECT * FROM (${sql}) x
+        ${after ? `WHERE "valueAtRiskFen" < $${n + 2}::bigint OR ("valueAtRiskFen" = $${n + 2}::bigint AND id > $${n + 3}::bigint)` : ''}
+        ORDER BY "valueAtRiskFen" DESC, id LIMIT $${n + 1}`,
+      after ? [...params, pageSize, after.value, after.id] : [...params, pageSize],
+    )).rows;
+    if (!rows.length) return;
+    yield ranked(rows, rank, seePii);
+    rank += rows.length;
+    if (rows.length < pageSize) return;
+    const last = rows[rows.length - 1];
+    after = { value: last.valueAtRiskFen, id: last.id };
   }
 }
 
