@@ -92,7 +92,7 @@ export function AnalyticsPage() {
       grid: { left: 60, right: 20, top: 10, bottom: 50 },
       xAxis: { type: 'category', name: t('an.frequency'), nameLocation: 'middle', nameGap: 30, data: ['1', '2', '3', '4', '5'] },
       yAxis: { type: 'category', name: t('an.recency'), nameLocation: 'middle', nameGap: 40, data: ['1', '2', '3', '4', '5'] },
-      visualMap: { min: 0, max: Math.max(1, ...cells.map((c: any) => c.customers)), calculable: false, orient: 'horizontal', left: 'center', bottom: 0, show: false, inRange: { color: ['#fff5f8', '#c2185b'] } },
+      visualMap: { dimension: 2, min: 0, max: Math.max(1, ...cells.map((c: any) => c.customers)), calculable: false, orient: 'horizontal', left: 'center', bottom: 0, show: false, inRange: { color: ['#fff5f8', '#c2185b'] } },
       series: [{ type: 'heatmap', data: cells.map((c: any) => [String(c.f), String(c.r), c.customers, c.monetaryFen]), label: { show: true, formatter: (p: any) => p.value[2].toLocaleString() } }],
     };
   }, [grid, lang]); // eslint-disable-line react-hooks/exhaustive-deps
