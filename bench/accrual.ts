@@ -7,7 +7,7 @@
  */
 import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
 import { saveProgramme, currentProgramme } from '../src/modules/loyalty/store.ts';
-import { benchDb, load, rng, startBenchServer, timed } from './lib.ts';
+import { benchDb, loadInChild, rng, startBenchServer, timed } from './lib.ts';
 import type { Db } from '../src/db/client.ts';
 import '../src/modules/registry.ts';
 import { notifyPurchasesRecorded, type RecordedPurchase } from '../src/modules/sales/index.ts';
@@ -123,10 +123,9 @@ async function apiBench(db: Db, arg: (name: string, def: number) => number) {
 
   const pool = Array.from({ length: 5000 }, () => purchase('accrual-single'));
   for (const [label, connections, target] of [['200 connections', arg('connections', 200), 'target > 1,500 req/s, p99 < 100 ms'], ['1,500 connections', arg('high', 1500), 'target p99 < 1 s, no errors']] as const) {
-    let i = 0;
-    await load(`single purchases with earn, ${label} (${target})`, {
-      url, connections, duration: arg('duration', 10),
-      requests: [{ method: 'POST', path: '/api/purchases', headers, setupRequest: (req: any) => ({ ...req, body: JSON.stringify({ ...pool[i++ % pool.length], externalId: `${label}-${i}` }) }) }],
+    await loadInChild(db, {
+      label: `single purchases with earn, ${label} (${target})`, url, connections, duration: arg('duration', 10),
+      headers: { authorization: headers.authorization }, post: { path: '/api/purchases', bodies: pool, uniqueExternalId: label },
     });
   }
   const check = await db.query(`SELECT count(*)::int AS bad FROM loyalty_accounts a WHERE a.points_balance <> (SELECT coalesce(sum(points), 0) FROM loyalty_ledger l WHERE l.customer_id = a.customer_id)`);

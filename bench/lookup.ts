@@ -4,11 +4,8 @@
  * `npm run bench -- lookup` (1,000,000 members on the PostgreSQL bench database) or
  * `npm run bench -- lookup --pglite --customers 100000` (embedded PGlite under .bench-data/).
  */
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { BENCH_URL, rng, startBenchServer, type LoadResult } from './lib.ts';
+import { cpus, loadavg } from 'node:os';
+import { BENCH_URL, loadInChild, rng, startBenchServer } from './lib.ts';
 import { benchChain } from './generate.ts';
 import { createApiKey, SYSTEM_ACTOR } from '../src/modules/staff/index.ts';
 import type { Db } from '../src/db/client.ts';
@@ -42,66 +39,6 @@ async function lookupPaths(db: Db, customers: number, seed: number): Promise<{ m
   return { mobile, card };
 }
 
-/** CPU seconds used so far by each PostgreSQL backend serving this database (only when the server runs on this machine). */
-async function backendCpu(db: Db): Promise<Map<number, number> | null> {
-  const out = new Map<number, number>();
-  if (db.kind !== 'postgres') return out;
-  const pids = (await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`)).rows.map((r) => Number(r.pid));
-  try {
-    for (const pid of pids) {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime and stime, fields 14 and 15 of stat
-    }
-  } catch {
-    return null;
-  }
-  return out;
-}
-
-/** CPU the backends spent between two snapshots; a backend that started in between counts whole. */
-function cpuBetween(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
-  if (!before || !after) return null;
-  let s = 0;
-  for (const [pid, t] of after) s += t - (before.get(pid) ?? 0);
-  return s;
-}
-
-/** One load run in a child process; returns the figures and the CPU the server (and its database) spent on it. */
-async function run(db: Db, spec: { label: string; url: string; paths: string[]; connections: number; duration: number; quiet?: boolean }, key: string) {
-  const file = join(tmpdir(), `patron-lookup-${process.pid}-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'load-child.ts'), file], {
-    env: { ...process.env, PATRON_BENCH_API_KEY: key },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let out = '';
-  let node0 = process.cpuUsage();
-  let pg0: Map<number, number> | null = null;
-  let started = false;
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  await new Promise<void>((ready) => {
-    child.stdout.on('data', async (d) => {
-      out += d;
-      if (!started && out.includes('READY')) {
-        started = true;
-        node0 = process.cpuUsage();
-        pg0 = await backendCpu(db);
-        child.stdin.write('go\n');
-        ready();
-      }
-    });
-    void exited.then(() => ready());
-  });
-  await exited;
-  rmSync(file, { force: true });
-  const node = process.cpuUsage(node0);
-  const pg1 = await backendCpu(db);
-  for (const line of out.split('\n')) if (line && line !== 'READY' && !line.startsWith('RESULT ')) console.log(line);
-  const result = JSON.parse(/^RESULT (.*)$/m.exec(out)?.[1] ?? 'null') as LoadResult | null;
-  if (!result) throw new Error(`the load run failed:\n${out}`);
-  return { result, nodeSeconds: (node.user + node.system) / 1e6, pgSeconds: cpuBetween(pg0, pg1) };
-}
-
 export default async function lookupBench(args: string[]) {
   const pglite = args.includes('--pglite');
   const customers = Number(option(args, '--customers') ?? (pglite ? 100_000 : 1_000_000));
@@ -115,14 +52,15 @@ export default async function lookupBench(args: string[]) {
   const { key } = await createApiKey(db, SYSTEM_ACTOR, { name: 'lookup benchmark', scopes: ['customers.read'], storeIds: [] });
   const paths = await lookupPaths(db, customers, 42);
   const { app, url: base } = await startBenchServer(db);
+  const auth = { authorization: `Bearer ${key}` };
   try {
     const warm = await fetch(`${base}${paths.mobile[0]}`, { headers: { authorization: `Bearer ${key}` } });
     if (warm.status !== 200 && warm.status !== 404) throw new Error(`lookup answered ${warm.status}: ${await warm.text()}`);
     const where = `${pglite ? 'PGlite' : 'PostgreSQL'}, ${customers.toLocaleString('en')} members`;
     // Warm the JIT and the database's caches first, unreported.
-    await run(db, { label: 'warm-up', url: base, paths: [...paths.mobile, ...paths.card], connections, duration: 6, quiet: true }, key);
+    await loadInChild(db, { label: 'warm-up', url: base, headers: auth, paths: [...paths.mobile, ...paths.card], connections, duration: 6, quiet: true });
     for (const [kind, list] of [['mobile', paths.mobile], ['card', paths.card]] as const) {
-      const { result: r, nodeSeconds, pgSeconds } = await run(db, { label: `lookup by ${kind} (${where})`, url: base, paths: list, connections, duration }, key);
+      const { result: r, nodeSeconds, pgSeconds } = await loadInChild(db, { label: `lookup by ${kind} (${where})`, url: base, headers: auth, paths: list, connections, duration });
       const ok = r.p99 < 10 && r.rps > 3000;
       const perLookup = (s: number) => ((s * 1000) / Math.max(1, r.requests)).toFixed(3);
       const cpu = nodeSeconds + (pgSeconds ?? 0);

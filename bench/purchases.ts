@@ -5,7 +5,10 @@
  * Seeds its own chain set-based in SQL (bench/generate.ts had not landed on main when this was written).
  */
 import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
-import { BENCH_URL, benchDb, load, rng, startBenchServer, timed } from './lib.ts';
+import { benchDb, loadInChild, rng, startBenchServer, timed } from './lib.ts';
+
+// Its own database, recreated every run, so the shared generated chain in patron_bench is never dropped.
+const URL = process.env.PATRON_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/patron_bench_purchases';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -20,8 +23,8 @@ export default async function (args: string[]) {
   const bulkConcurrency = arg(args, 'bulk-concurrency', 2);
   const duration = arg(args, 'duration', 10);
   const connections = arg(args, 'connections', 50);
-  console.log(`database ${BENCH_URL}: ${customers} customers, ${stores} stores, ${products} products`);
-  const db = await benchDb({ fresh: true, poolSize: 40 });
+  console.log(`database ${URL}: ${customers} customers, ${stores} stores, ${products} products`);
+  const db = await benchDb({ url: URL, fresh: true, poolSize: 40 });
 
   await timed('seed stores, products, customers (set-based SQL)', async () => {
     await db.query(`INSERT INTO stores (code, name, city) SELECT 'S' || lpad(g::text, 5, '0'), '门店' || g, '上海' FROM generate_series(1, $1::int) g`, [stores]);
@@ -85,17 +88,11 @@ export default async function (args: string[]) {
       `max ${Math.round(latencies.at(-1)!)} ms; ${bulkConcurrency} in flight; ${failed} failed requests; target > 20,000 lines/s)`,
   );
 
-  // (b) single purchases; a fresh externalId per request so every one books.
+  // (b) single purchases, from a load generator in its own process; a fresh externalId per request so every one books.
   const pool = Array.from({ length: 5000 }, () => purchase('bench-single'));
-  let i = 0;
-  const r = await load('single purchases (target > 1,500 req/s, p99 < 50 ms)', {
-    url,
-    connections,
-    duration,
-    requests: [{
-      method: 'POST', path: '/api/purchases', headers,
-      setupRequest: (req: any) => ({ ...req, body: JSON.stringify({ ...pool[i++ % pool.length], externalId: `S-${i}` }) }),
-    }],
+  const { result: r } = await loadInChild(db, {
+    label: 'single purchases (target > 1,500 req/s, p99 < 50 ms)', url, connections, duration,
+    headers: { authorization: headers.authorization }, post: { path: '/api/purchases', bodies: pool, uniqueExternalId: 'S' },
   });
   const booked = await db.query(`SELECT count(*) FILTER (WHERE source = 'bench-single')::int AS single, count(*) FILTER (WHERE source = 'bench-bulk')::int AS bulk FROM purchases`);
   console.log(`booked: ${booked.rows[0].bulk} bulk, ${booked.rows[0].single} single purchases (${r.non2xx} non-2xx)`);

@@ -38,3 +38,18 @@ test('a transaction commits everything or nothing', async () => {
   await db.tx(async (tx) => tx.query('INSERT INTO tx_probe VALUES (2)'));
   assert.deepEqual((await db.query('SELECT n FROM tx_probe')).rows, [{ n: 2 }]);
 });
+
+test('array parameters arrive element for element, whatever characters the strings hold', async () => {
+  const texts = ['plain', '', 'NULL', 'a,b', '{braces}', 'quote " inside', 'back\\slash', '换行\n和制表\t', "o'clock", ' spaced ', null];
+  const at = new Date('2026-11-23T01:02:03.456Z');
+  const r = await db.query(
+    `SELECT $1::text[] AS texts, $2::bigint[] AS ids, $3::timestamptz[] AS times, $4::boolean[] AS flags, $5::int[] AS none`,
+    [texts, [1, null, 9007199254740991], [at, at.toISOString()], [true, false, null], []],
+  );
+  const row = r.rows[0];
+  assert.deepEqual(row.texts, texts);
+  assert.deepEqual(row.ids, [1, null, 9007199254740991]);
+  assert.deepEqual(row.times.map((t: Date) => new Date(t).toISOString()), [at.toISOString(), at.toISOString()]);
+  assert.deepEqual(row.flags, [true, false, null]);
+  assert.deepEqual(row.none, []);
+});

@@ -64,6 +64,29 @@ export function openPglite(dataDir: string | undefined): Db {
   };
 }
 
+const quoted = (v: string) => `"${v.replace(/[\\"]/g, '\\$&')}"`;
+
+/**
+ * A flat array parameter as a PostgreSQL array literal, or undefined to leave it to the driver. Batches pass
+ * columns of thousands of values; the driver's general per-element path was a tenth of a bulk booking's CPU.
+ */
+export function arrayLiteral(values: unknown[]): string | undefined {
+  const out = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) out[i] = 'NULL';
+    else if (typeof v === 'number' || typeof v === 'bigint') out[i] = String(v);
+    else if (typeof v === 'string') out[i] = quoted(v);
+    else if (typeof v === 'boolean') out[i] = v ? 'true' : 'false';
+    else if (v instanceof Date) out[i] = quoted(v.toISOString());
+    else return undefined;
+  }
+  return `{${out.join(',')}}`;
+}
+
+const withArrayLiterals = (params: unknown[] | undefined) =>
+  params?.map((p) => (Array.isArray(p) ? (arrayLiteral(p) ?? p) : p));
+
 export function openPostgres(url: string, poolSize = 20): Db {
   const int8Array = pg.types.getTypeParser(INT8_ARRAY as any) as unknown as (v: string) => (string | null)[];
   const typeParsers = new Map<number, (v: string) => unknown>([
@@ -84,7 +107,7 @@ export function openPostgres(url: string, poolSize = 20): Db {
   });
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
     async query(text, params) {
-      const r = await c.query(text, params as any[]);
+      const r = await c.query(text, withArrayLiterals(params) as any[]);
       return { rows: r.rows, rowCount: r.rowCount ?? r.rows.length };
     },
     async exec(sql) {
@@ -111,7 +134,7 @@ export function openPostgres(url: string, poolSize = 20): Db {
     },
     close: () => pool.end(),
     async executeSql(text, values) {
-      const r = await pool.query(text, values as any[]);
+      const r = await pool.query(text, withArrayLiterals(values) as any[]);
       const last: any = Array.isArray(r) ? r[r.length - 1] : r;
       return { rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 };
     },

@@ -73,9 +73,9 @@ export const forgetTierNames = () => {
 };
 
 /**
- * Creates missing accounts (in the entry tier) and locks every named account, in customer order, in one statement
- * (an upsert locks the rows it meets), so concurrent debits of one member queue up and batches over many members
- * never deadlock each other.
+ * Locks every named account in customer order and creates the missing ones (in the entry tier), in one statement
+ * for the usual case, so concurrent debits of one member queue up and batches over many members never deadlock
+ * each other. Existing accounts are locked, not rewritten: the balance update that follows is their one new version.
  */
 export async function lockAccounts(tx: Queryable, customerIds: number[], entryTierCode: string | null): Promise<Map<number, LockedAccount>> {
   const ids = [...new Set(customerIds)].sort((a, b) => a - b);
@@ -83,14 +83,28 @@ export async function lockAccounts(tx: Queryable, customerIds: number[], entryTi
   const entryId = () => [...tiers].find(([, t]) => t.code === entryTierCode)?.[0] ?? null;
   if (entryTierCode && entryId() == null) tiers = await tierNames(tx, [-1]);
   const r = await tx.query(
-    `INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
-     SELECT c, $2::bigint, now() FROM unnest($1::bigint[]) AS c ORDER BY c
-     ON CONFLICT (customer_id) DO UPDATE SET updated_at = loyalty_accounts.updated_at
-     RETURNING customer_id, points_balance, tier_id`,
+    `WITH locked AS (
+       SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id FOR UPDATE),
+     created AS (
+       INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
+       SELECT c, $2::bigint, now() FROM unnest($1::bigint[]) AS c WHERE c NOT IN (SELECT customer_id FROM locked) ORDER BY c
+       ON CONFLICT (customer_id) DO NOTHING
+       RETURNING customer_id, points_balance, tier_id)
+     SELECT * FROM locked UNION ALL SELECT * FROM created`,
     [ids, entryId()],
   );
-  tiers = await tierNames(tx, r.rows.map((x) => x.tier_id));
-  return new Map(r.rows.map((x) => [x.customer_id, { customerId: x.customer_id, balance: x.points_balance, tierId: x.tier_id, tierCode: x.tier_id != null ? (tiers.get(x.tier_id)?.code ?? null) : null }]));
+  let rows = r.rows;
+  if (rows.length < ids.length) {
+    // Another transaction created some of them meanwhile; they are committed now, so lock them too.
+    const have = new Set(rows.map((x) => x.customer_id));
+    const late = await tx.query(
+      `SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id FOR UPDATE`,
+      [ids.filter((id) => !have.has(id))],
+    );
+    rows = [...rows, ...late.rows];
+  }
+  tiers = await tierNames(tx, rows.map((x) => x.tier_id));
+  return new Map(rows.map((x) => [x.customer_id, { customerId: x.customer_id, balance: x.points_balance, tierId: x.tier_id, tierCode: x.tier_id != null ? (tiers.get(x.tier_id)?.code ?? null) : null }]));
 }
 
 export const insufficientPoints = (customerId: number, balance: number, requested: number) =>

@@ -174,17 +174,38 @@ export interface EarnResult {
   reasons: EarnReason[];
 }
 
-const partsCache = new Map<string, Intl.DateTimeFormat>();
-function localParts(at: Date, timeZone: string) {
-  let f = partsCache.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-    partsCache.set(timeZone, f);
+const partsFormat = new Map<string, Intl.DateTimeFormat>();
+const offsets = new Map<string, number>();
+const QUARTER_HOUR = 900_000;
+
+/** The zone's offset from UTC at an instant, asking Intl once per quarter hour (zones change offset only on quarter hours). */
+function zoneOffsetMs(at: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(at / QUARTER_HOUR)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    let f = partsFormat.get(timeZone);
+    if (!f) {
+      f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+      partsFormat.set(timeZone, f);
+    }
+    const o: Record<string, string> = {};
+    for (const p of f.formatToParts(new Date(at))) o[p.type] = p.value;
+    const wholeSecond = at - (((at % 1000) + 1000) % 1000);
+    offset = Date.UTC(Number(o.year), Number(o.month) - 1, Number(o.day), Number(o.hour), Number(o.minute), Number(o.second)) - wholeSecond;
+    if (offsets.size > 100_000) offsets.clear();
+    offsets.set(key, offset);
   }
-  const o: Record<string, string> = {};
-  for (const p of f.formatToParts(at)) o[p.type] = p.value;
-  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(o.weekday!) + 1;
-  return { date: `${o.year}-${o.month}-${o.day}`, year: Number(o.year), month: Number(o.month), day: Number(o.day), hour: Number(o.hour), minute: Number(o.minute), second: Number(o.second), weekday };
+  return offset;
+}
+
+function localParts(at: Date, timeZone: string) {
+  const local = new Date(at.getTime() + zoneOffsetMs(at.getTime(), timeZone));
+  const [year, month, day] = [local.getUTCFullYear(), local.getUTCMonth() + 1, local.getUTCDate()];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return {
+    date: `${String(year).padStart(4, '0')}-${pad(month)}-${pad(day)}`, year, month, day,
+    hour: local.getUTCHours(), minute: local.getUTCMinutes(), second: local.getUTCSeconds(), weekday: local.getUTCDay() || 7,
+  };
 }
 
 /** The business day and ISO weekday of an instant. */

@@ -9,39 +9,51 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** Batches of one caller in the database at once: one is being booked while the next is already on its way. */
+const IN_FLIGHT = 2;
+
 /**
- * Books single purchases in natural batches: while one batch is in the database, purchases arriving from the
- * same caller queue up, and the next batch takes them all (up to 1,000). An idle till's purchase goes at once;
- * under load, neighbours share one transaction instead of each paying a dozen round trips alone.
+ * Books single purchases in natural batches: while a caller's batches are in the database, purchases arriving
+ * from the same caller queue up, and the next batch takes them all (up to 1,000). An idle till's purchase goes
+ * at once; under load, neighbours share one transaction instead of each paying a dozen round trips alone, and
+ * two batches overlap so the database's work on one and the app's on the other run side by side.
  * If a shared batch fails as a whole, each of its purchases is booked again on its own, so one bad purchase
  * never fails the others.
  */
 export function purchaseBatcher(db: Db) {
-  const lanes = new Map<string, { actor: Actor; queue: Pending[] }>();
+  const lanes = new Map<string, { actor: Actor; queue: Pending[]; inFlight: number }>();
 
-  async function drain(key: string) {
-    const lane = lanes.get(key)!;
-    while (lane.queue.length) {
-      const batch = lane.queue.splice(0, MAX_BATCH);
-      try {
-        const results = await bookPurchases(db, lane.actor, batch.map((p) => p.input));
-        batch.forEach((p, i) => p.resolve(results[i]!));
-      } catch (err) {
-        if (batch.length === 1) batch[0]!.reject(err);
-        else await Promise.all(batch.map((p) => bookPurchases(db, lane.actor, [p.input]).then(([r]) => p.resolve(r!), p.reject)));
-      }
+  async function book(actor: Actor, batch: Pending[]) {
+    try {
+      const results = await bookPurchases(db, actor, batch.map((p) => p.input));
+      batch.forEach((p, i) => p.resolve(results[i]!));
+    } catch (err) {
+      if (batch.length === 1) batch[0]!.reject(err);
+      else await Promise.all(batch.map((p) => bookPurchases(db, actor, [p.input]).then(([r]) => p.resolve(r!), p.reject)));
     }
-    lanes.delete(key);
+  }
+
+  function pump(key: string) {
+    const lane = lanes.get(key)!;
+    while (lane.inFlight < IN_FLIGHT && lane.queue.length) {
+      const batch = lane.queue.splice(0, MAX_BATCH);
+      lane.inFlight++;
+      void book(lane.actor, batch).finally(() => {
+        lane.inFlight--;
+        if (lane.queue.length) pump(key);
+        else if (lane.inFlight === 0) lanes.delete(key);
+      });
+    }
   }
 
   return function bookOne(actor: Actor, input: unknown): Promise<BookResult> {
     // Only purchases of the same caller with the same store scope may share a batch.
     const key = `${actor.kind}:${actor.id}:${actor.storeIds.join(',')}`;
     return new Promise((resolve, reject) => {
-      const lane = lanes.get(key);
-      if (lane) return void lane.queue.push({ input, resolve, reject });
-      lanes.set(key, { actor, queue: [{ input, resolve, reject }] });
-      void drain(key);
+      let lane = lanes.get(key);
+      if (!lane) lanes.set(key, (lane = { actor, queue: [], inFlight: 0 }));
+      lane.queue.push({ input, resolve, reject });
+      pump(key);
     });
   };
 }
