@@ -238,8 +238,12 @@ async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
   }
   const r = await q.query(
     `WITH RECURSIVE found AS (
-       SELECT id AS asked, id, status, merged_into, mobile, card_no, 0 AS depth
-         FROM customers WHERE id = ANY($3::bigint[]) OR (mobile = ANY($4::text[]) AND status = 'active') OR card_no = ANY($5::text[])
+       -- One branch per way of naming a customer, so each probes its own index instead of one OR scanning them all.
+       SELECT id AS asked, id, status, merged_into, mobile, card_no, 0 AS depth FROM customers WHERE id = ANY($3::bigint[])
+       UNION ALL
+       SELECT id, id, status, merged_into, mobile, card_no, 0 FROM customers WHERE mobile = ANY($4::text[]) AND status = 'active'
+       UNION ALL
+       SELECT id, id, status, merged_into, mobile, card_no, 0 FROM customers WHERE card_no = ANY($5::text[])
        UNION ALL
        SELECT f.asked, c.id, c.status, c.merged_into, NULL::text, f.card_no, f.depth + 1
          FROM found f JOIN customers c ON c.id = f.merged_into WHERE f.status = 'merged' AND f.depth < 10)
