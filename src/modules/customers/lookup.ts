@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/client.ts';
 import { normaliseMobile } from '../../lib/phone.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
+import { resolveSurvivor } from './merge.ts';
 
 export interface CustomerCard {
   id: number;
@@ -20,7 +21,7 @@ export interface CustomerCard {
 const cardColumns = `id, kind, name, mobile, email, birthday, card_no AS "cardNo", gender, city, tags,
   preferred_store_id AS "preferredStoreId", status`;
 
-/** The till's lookup: one indexed probe by mobile or member card number. */
+/** The till's lookup: one indexed probe by mobile or member card number; an old card of a merged member finds the member it was merged into. */
 export async function lookupCustomer(q: Queryable, by: { mobile?: string; cardNo?: string }): Promise<CustomerCard> {
   let r;
   if (by.mobile !== undefined) {
@@ -32,7 +33,11 @@ export async function lookupCustomer(q: Queryable, by: { mobile?: string; cardNo
   } else {
     throw fieldError('mobile', 'give a mobile number or a card number', '请提供手机号或会员卡号');
   }
-  const c = r.rows[0];
+  let c = r.rows[0];
+  if (c?.status === 'merged') {
+    const survivorId = await resolveSurvivor(q, c.id);
+    c = survivorId == null ? undefined : (await q.query(`SELECT ${cardColumns} FROM customers WHERE id = $1`, [survivorId])).rows[0];
+  }
   if (!c) throw notFound('Customer', '会员');
   return c as CustomerCard;
 }

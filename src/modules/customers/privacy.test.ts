@@ -484,3 +484,16 @@ test('comparing customers side by side audits each full record read and 404s on 
   assert.equal((await t.request('GET', `/api/customers/duplicates/compare?ids=${a},999999999`, { cookie: manager })).statusCode, 404);
   assert.equal((await t.request('GET', `/api/customers/duplicates/compare?ids=${a}`, { cookie: manager })).statusCode, 400);
 });
+
+test('at the till, the old card of a merged member finds the member it was merged into', async () => {
+  const u = uniq();
+  const s = await customer({ name: '赵敏', cardNo: `S${u}` });
+  const oldCard = `M${u}`;
+  const m = await customer({ name: '赵敏', email: `zm.${u}@example.com`, cardNo: oldCard });
+  const manager = await t.loginAs('manager');
+  assert.equal((await t.request('POST', '/api/customers/merge', { cookie: manager, body: { survivorId: s, mergedIds: [m] } })).statusCode, 201);
+  const found = await t.request('GET', `/api/customers/lookup?cardNo=${oldCard}`, { cookie: manager });
+  assert.equal(found.statusCode, 200, found.body);
+  assert.equal(found.json().id, s);
+  assert.equal(found.json().status, 'active');
+});
