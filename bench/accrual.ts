@@ -7,7 +7,7 @@
  */
 import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
 import { saveProgramme, currentProgramme } from '../src/modules/loyalty/store.ts';
-import { benchDb, loadInChild, rng, startBenchServer, timed } from './lib.ts';
+import { benchDb, loadInChild, rng, seedTillChain, startBenchServer, tillPurchases, timed } from './lib.ts';
 import type { Db } from '../src/db/client.ts';
 import '../src/modules/registry.ts';
 import { notifyPurchasesRecorded, type RecordedPurchase } from '../src/modules/sales/index.ts';
@@ -68,17 +68,8 @@ async function hookBench(db: Db, batches: number, members: number) {
 async function apiBench(db: Db, arg: (name: string, def: number) => number) {
   const customers = arg('customers', 100_000);
   const products = 5_000;
-  await timed(`seed 300 stores, ${products} products, ${customers} customers`, async () => {
-    await db.query(`INSERT INTO stores (code, name, city) SELECT 'S' || lpad(g::text, 5, '0'), '门店' || g, '上海' FROM generate_series(1, 300) g`);
-    await db.query(
-      `INSERT INTO products (sku, name, category, brand, price_fen)
-       SELECT 'P' || lpad(g::text, 6, '0'), '商品' || g, (ARRAY['护肤','彩妆','香水','个护','母婴'])[1 + g % 5], '品牌' || (g % 40), 500 + (g * 37) % 50000
-         FROM generate_series(1, $1::int) g`,
-      [products],
-    );
-    await db.query(`INSERT INTO customers (name, card_no) SELECT '会员' || g, 'C' || lpad(g::text, 9, '0') FROM generate_series(1, $1::int) g`, [customers]);
-    await db.query('ANALYZE');
-  });
+  const chain = { stores: 300, products, customers };
+  await timed(`seed 300 stores, ${products} products, ${customers} customers`, () => seedTillChain(db, chain));
   const { programme } = await currentProgramme(db);
   await db.tx((tx) => saveProgramme(tx, SYSTEM_ACTOR, {
     ...programme,
@@ -88,16 +79,7 @@ async function apiBench(db: Db, arg: (name: string, def: number) => number) {
   const { key } = await createApiKey(db, SYSTEM_ACTOR, { name: 'bench POS', scopes: ['sales.write'], storeIds: [] });
   const { app, url } = await startBenchServer(db);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
-  const rand = rng(7);
-  const pick = (n: number) => 1 + Math.floor(rand() * n);
-  let seq = 0;
-  const purchase = (source: string) => {
-    const lines = Array.from({ length: 2 + Math.floor(rand() * 3) }, () => {
-      const p = pick(products);
-      return { sku: `P${String(p).padStart(6, '0')}`, quantity: 1 + Math.floor(rand() * 3), unitPriceFen: 500 + ((p * 37) % 50000) };
-    });
-    return { source, externalId: `A-${++seq}`, cardNo: `C${String(pick(customers)).padStart(9, '0')}`, storeCode: `S${String(pick(300)).padStart(5, '0')}`, channel: 'store', purchasedAt: new Date().toISOString(), lines };
-  };
+  const purchase = tillPurchases(7, chain);
 
   const bulkRequests = arg('bulk-requests', 20);
   const bodies = Array.from({ length: bulkRequests }, () => {

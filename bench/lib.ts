@@ -158,3 +158,46 @@ export async function loadInChild(db: Db, spec: ChildLoadSpec) {
   if (!result) throw new Error(`the load run failed:\n${out}`);
   return { result, nodeSeconds: (node.user + node.system) / 1e6, pgSeconds: cpuBetween(pg0, pg1) };
 }
+
+export interface TillChain {
+  stores: number;
+  products: number;
+  customers: number;
+}
+
+/** A small chain for booking benchmarks, set-based: stores S00001…, products P000001… over five categories, members with mobile 139… and card C…. */
+export async function seedTillChain(db: Db, chain: TillChain): Promise<void> {
+  await db.query(`INSERT INTO stores (code, name, city) SELECT 'S' || lpad(g::text, 5, '0'), '门店' || g, '上海' FROM generate_series(1, $1::int) g`, [chain.stores]);
+  await db.query(
+    `INSERT INTO products (sku, name, category, brand, price_fen)
+     SELECT 'P' || lpad(g::text, 6, '0'), '商品' || g, (ARRAY['护肤','彩妆','香水','个护','母婴'])[1 + g % 5], '品牌' || (g % 40), 500 + (g * 37) % 50000
+       FROM generate_series(1, $1::int) g`,
+    [chain.products],
+  );
+  await db.query(
+    `INSERT INTO customers (name, mobile, card_no) SELECT '会员' || g, '139' || lpad(g::text, 8, '0'), 'C' || lpad(g::text, 9, '0') FROM generate_series(1, $1::int) g`,
+    [chain.customers],
+  );
+  await db.query('ANALYZE');
+}
+
+/**
+ * Reproducible random purchases over a seeded till chain: 2–4 lines of catalogue products at list price, a
+ * random store, the member named by card (or, with `byMobile`, half of them by mobile).
+ */
+export function tillPurchases(seed: number, chain: TillChain, opts: { byMobile?: boolean; purchasedAt?: (rand: () => number) => Date } = {}) {
+  const rand = rng(seed);
+  const pick = (n: number) => 1 + Math.floor(rand() * n);
+  let seq = 0;
+  return (source: string) => {
+    const lines = Array.from({ length: 2 + Math.floor(rand() * 3) }, () => {
+      const p = pick(chain.products);
+      return { sku: `P${String(p).padStart(6, '0')}`, quantity: 1 + Math.floor(rand() * 3), unitPriceFen: 500 + ((p * 37) % 50000) };
+    });
+    const member = opts.byMobile && rand() < 0.5 ? { mobile: `139${String(pick(chain.customers)).padStart(8, '0')}` } : { cardNo: `C${String(pick(chain.customers)).padStart(9, '0')}` };
+    return {
+      source, externalId: `${source}-${++seq}`, ...member, storeCode: `S${String(pick(chain.stores)).padStart(5, '0')}`, channel: 'store',
+      purchasedAt: (opts.purchasedAt?.(rand) ?? new Date()).toISOString(), lines,
+    };
+  };
+}

@@ -5,7 +5,7 @@
  * Seeds its own chain set-based in SQL (bench/generate.ts had not landed on main when this was written).
  */
 import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
-import { benchDb, loadInChild, rng, startBenchServer, timed } from './lib.ts';
+import { benchDb, loadInChild, seedTillChain, startBenchServer, tillPurchases, timed } from './lib.ts';
 
 // Its own database, recreated every run, so the shared generated chain in patron_bench is never dropped.
 const URL = process.env.PATRON_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/patron_bench_purchases';
@@ -26,39 +26,13 @@ export default async function (args: string[]) {
   console.log(`database ${URL}: ${customers} customers, ${stores} stores, ${products} products`);
   const db = await benchDb({ url: URL, fresh: true, poolSize: 40 });
 
-  await timed('seed stores, products, customers (set-based SQL)', async () => {
-    await db.query(`INSERT INTO stores (code, name, city) SELECT 'S' || lpad(g::text, 5, '0'), '门店' || g, '上海' FROM generate_series(1, $1::int) g`, [stores]);
-    await db.query(
-      `INSERT INTO products (sku, name, category, brand, price_fen)
-       SELECT 'P' || lpad(g::text, 6, '0'), '商品' || g, (ARRAY['护肤','彩妆','香水','个护','饮品'])[1 + g % 5], '品牌' || (g % 40), 500 + (g * 37) % 50000
-         FROM generate_series(1, $1::int) g`,
-      [products],
-    );
-    await db.query(
-      `INSERT INTO customers (name, mobile, card_no)
-       SELECT '会员' || g, '139' || lpad(g::text, 8, '0'), 'C' || lpad(g::text, 9, '0') FROM generate_series(1, $1::int) g`,
-      [customers],
-    );
-    await db.query('ANALYZE');
-  });
+  const chain = { stores, products, customers };
+  await timed('seed stores, products, customers (set-based SQL)', () => seedTillChain(db, chain));
   const { key } = await createApiKey(db, SYSTEM_ACTOR, { name: 'bench POS', scopes: ['sales.write'], storeIds: [] });
   const { app, url } = await startBenchServer(db);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
 
-  const rand = rng(42);
-  const pick = (n: number) => 1 + Math.floor(rand() * n);
-  let seq = 0;
-  const purchase = (source: string) => {
-    const lines = Array.from({ length: 2 + Math.floor(rand() * 3) }, () => {
-      const p = pick(products);
-      return { sku: `P${String(p).padStart(6, '0')}`, quantity: 1 + Math.floor(rand() * 3), unitPriceFen: 500 + ((p * 37) % 50000) };
-    });
-    const ref = rand() < 0.5 ? { mobile: `139${String(pick(customers)).padStart(8, '0')}` } : { cardNo: `C${String(pick(customers)).padStart(9, '0')}` };
-    return {
-      source, externalId: `B-${++seq}`, ...ref, storeCode: `S${String(pick(stores)).padStart(5, '0')}`, channel: 'store',
-      purchasedAt: new Date(Date.now() - Math.floor(rand() * 300 * 86_400_000)).toISOString(), lines,
-    };
-  };
+  const purchase = tillPurchases(42, chain, { byMobile: true, purchasedAt: (rand) => new Date(Date.now() - Math.floor(rand() * 300 * 86_400_000)) });
 
   // (a) bulk
   const bodies = Array.from({ length: bulkRequests }, () => {
