@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../http/context.ts';
 import { needs } from '../../http/auth.ts';
-import { fieldError, forbidden } from '../../http/errors.ts';
+import { badRequest, fieldError, forbidden, requestLang } from '../../http/errors.ts';
 import { id } from '../../lib/validation.ts';
 import { CONTENT_TYPES, csvStream } from '../../lib/tabular-export.ts';
 import { can, recordAudit } from '../staff/index.ts';
@@ -11,7 +11,10 @@ import { homeFigures } from './home.ts';
 import { atRiskCustomers, atRiskPages, rfmGrid, scoreTrend, valueDistribution } from './insights.ts';
 import { runScoring } from './scoring.ts';
 import { customerScores, latestModels } from './explain.ts';
-import { getValueGradeRule, saveValueGradeRule } from './settings.ts';
+import {
+  DEFAULT_SCORING_SETTINGS, SCORING_SETTING_BOUNDS, SCORING_SETTINGS_KEY, getValueGradeRule, readScoringSettings, saveScoringSettings,
+  saveValueGradeRule, scoringSettingsProblems,
+} from './settings.ts';
 import { RFM_SEGMENTS, OTHER_SEGMENT } from './models/rfm.ts';
 
 const atRiskQuery = z.strictObject({ storeId: id.optional(), segmentId: id.optional(), risk: z.enum(['high', 'medium']).optional() });
@@ -23,6 +26,29 @@ const valueGradeRuleSchema = z.strictObject({
   weights: z.strictObject({ recency: weight, frequency: weight, monetary: weight, tier: weight, satisfaction: weight }),
   thresholds: z.strictObject({ high: z.number().min(0).max(1), medium: z.number().min(0).max(1) }),
 });
+
+// Types and unknown fields here; bounds in scoringSettingsProblems, whose messages state them in both languages.
+const bounded = (path: string) => {
+  const b = SCORING_SETTING_BOUNDS[path]!;
+  return z.number().describe(`${b.integer ? 'integer' : 'number'}, ${b.min}–${b.max}${b.unit.en ? ` ${b.unit.en}` : ''}`);
+};
+const scoringSettingsSchema = z.strictObject({
+  rfmWindowDays: bounded('rfmWindowDays'),
+  clvHorizonMonths: bounded('clvHorizonMonths'),
+  monthlyDiscount: bounded('monthlyDiscount'),
+  maxModelFitCustomers: bounded('maxModelFitCustomers'),
+  maxSpendFitCustomers: bounded('maxSpendFitCustomers'),
+  churn: z.strictObject({
+    overdueFactor: bounded('churn.overdueFactor'),
+    highBelowPAlive: bounded('churn.highBelowPAlive'),
+    highOverdueBelowPAlive: bounded('churn.highOverdueBelowPAlive'),
+    mediumBelowPAlive: bounded('churn.mediumBelowPAlive'),
+  }),
+});
+const APPLIES_FROM_NEXT_RUN = {
+  en: 'Saved. Scores change at the next scoring run (tonight’s, or one you start now).',
+  zh: '已保存。评分结果将在下次评分时更新（今晚的定时评分，或现在手动运行的评分）。',
+};
 
 export async function analyticsRoutes(app: FastifyInstance, { db, config }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -81,6 +107,36 @@ export async function analyticsRoutes(app: FastifyInstance, { db, config }: AppC
       await recordAudit(tx, req.actor!, { action: 'analytics.value_grade_rule.update', entity: 'settings', entityId: 'analytics.value_grade_rule', details: { before, after: rule } });
     });
     return { rule };
+  });
+
+  r.get('/api/analytics/scoring-settings', {
+    schema: { tags: ['analytics'], summary: 'Scoring settings in force (RFM window, CLV horizon and discount, fit sample sizes, churn rule), the defaults and the bounds' },
+    preHandler: needs(db, 'analytics.read'),
+  }, async () => ({ ...(await readScoringSettings(db)), defaults: DEFAULT_SCORING_SETTINGS, bounds: SCORING_SETTING_BOUNDS }));
+
+  r.put('/api/analytics/scoring-settings', {
+    schema: {
+      tags: ['analytics'],
+      summary: 'Change the scoring settings; every field is required, and scores change at the next scoring run',
+      body: z.strictObject({ settings: scoringSettingsSchema }),
+    },
+    preHandler: needs(db, 'segments.manage'),
+  }, async (req) => {
+    const { settings } = req.body;
+    const problems = scoringSettingsProblems(settings).map((p) => ({ ...p, path: `settings.${p.path}` }));
+    if (problems.length) {
+      const paths = problems.map((p) => p.path);
+      throw badRequest('VALIDATION_FAILED', `Invalid input: ${paths.join(', ')}`, `输入无效：${paths.join('，')}`, problems);
+    }
+    await db.tx(async (tx) => {
+      const before = (await readScoringSettings(tx)).settings;
+      await saveScoringSettings(tx, settings);
+      await recordAudit(tx, req.actor!, { action: 'analytics.scoring_settings.update', entity: 'settings', entityId: SCORING_SETTINGS_KEY, details: { before, after: settings } });
+    });
+    return {
+      ...(await readScoringSettings(db)), defaults: DEFAULT_SCORING_SETTINGS, bounds: SCORING_SETTING_BOUNDS,
+      appliesFrom: 'next_scoring_run', message: APPLIES_FROM_NEXT_RUN[requestLang(req)],
+    };
   });
 
   r.get('/api/customers/:id/scores', {

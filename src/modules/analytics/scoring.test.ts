@@ -1,39 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../../test/support.ts';
-import { insertRows, type Queryable } from '../../db/client.ts';
 import { simulateBgnbd, mulberry32 } from './models/simulate.ts';
 import { summarise, type PurchaseLine } from './models/summary.ts';
 import { compressRf, fitBgnbd } from './models/bgnbd.ts';
 import { SCORING_JOB } from './index.ts';
+import { addCustomers, addPurchases, dayAfter } from './fixtures.ts';
 import { MODULES } from '../registry.ts';
 
 const AS_OF = '2026-06-30';
-const DAY_MS = 86400000;
 let t: TestApp;
 let manager: string;
 let lines: PurchaseLine[] = [];
 const ids: number[] = [];
-
-const dayAfter = (start: string, days: number) => new Date(Date.parse(`${start}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-
-async function addCustomers(q: Queryable, n: number, prefix: string): Promise<number[]> {
-  const rows = await q.query(`INSERT INTO customers (name) SELECT $1 || g FROM generate_series(1, $2) g RETURNING id`, [prefix, n]);
-  return rows.rows.map((r) => r.id);
-}
-
-/** Purchases at 10:00 Shanghai time on the given business days; value in fen. */
-async function addPurchases(q: Queryable, rows: { customerId: number; day: string; fen: number; kind?: 'sale' | 'return' }[], tag: string) {
-  await insertRows(
-    q,
-    'purchases',
-    [
-      { name: 'customer_id', type: 'bigint' }, { name: 'kind', type: 'text' }, { name: 'channel', type: 'text' }, { name: 'source', type: 'text' },
-      { name: 'external_id', type: 'text' }, { name: 'purchased_at', type: 'timestamptz' }, { name: 'total_fen', type: 'bigint' }, { name: 'paid_fen', type: 'bigint' },
-    ],
-    rows.map((r, i) => [r.customerId, r.kind ?? 'sale', 'store', 'test', `${tag}-${i}`, `${r.day}T10:00:00+08:00`, r.fen, r.fen]),
-  );
-}
 
 before(async () => {
   t = await startTestApp();

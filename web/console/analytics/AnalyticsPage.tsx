@@ -7,6 +7,7 @@ import { defineMessages, useT } from '../i18n.tsx';
 import { useSession } from '../shell/session.tsx';
 import { EChart } from '../shell/EChart.tsx';
 import { ModelsCard } from './ModelsCard.tsx';
+import { ScoringSettingsCard } from './ScoringSettingsCard.tsx';
 
 defineMessages({
   'nav.analytics': { zh: '客户价值分析', en: 'Customer value' },
@@ -157,7 +158,8 @@ export function AnalyticsPage() {
         <Col xs={24} md={8}><Card title={t('an.clvHistogram')}><EChart option={histogram as any} /></Card></Col>
         <Col xs={24}><Card title={t('an.trend')}><EChart option={trendChart as any} height={240} /></Card></Col>
       </Row>
-      <ModelsCard onScored={() => setScoredAt((n) => n + 1)} />
+      <ModelsCard refresh={scoredAt} onScored={() => setScoredAt((n) => n + 1)} />
+      <ScoringSettingsCard onScored={() => setScoredAt((n) => n + 1)} />
       <Card
         style={{ marginTop: 16 }}
         title={`${t('an.atRisk')}${atRisk ? ` · ${atRisk.total.toLocaleString()}` : ''}`}

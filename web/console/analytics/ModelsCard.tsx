@@ -35,7 +35,7 @@ defineMessages({
 const WEIGHTS = ['recency', 'frequency', 'monetary', 'tier', 'satisfaction'] as const;
 
 /** Model fits with their quality, recent runs, and the value-grade rule a manager may edit. */
-export function ModelsCard({ onScored }: { onScored: () => void }) {
+export function ModelsCard({ refresh, onScored }: { refresh: number; onScored: () => void }) {
   const { t, lang } = useT();
   const { can } = useSession();
   const { message } = App.useApp();
@@ -43,13 +43,13 @@ export function ModelsCard({ onScored }: { onScored: () => void }) {
   const [running, setRunning] = useState(false);
   const [form] = Form.useForm();
   const manage = can('segments.manage');
-  const load = async () => {
-    setModels(await get('/api/analytics/models'));
-    form.setFieldsValue((await get('/api/analytics/value-grade-rule')).rule);
-  };
   useEffect(() => {
-    void load();
+    void get('/api/analytics/value-grade-rule').then((r) => form.setFieldsValue(r.rule));
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  // The fits reload after any scoring run on the page, this card's or another's; a rule being edited is left alone.
+  useEffect(() => {
+    void get('/api/analytics/models').then(setModels);
+  }, [refresh]);
   const when = (s: string | null) => (s ? new Date(s).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false }) : '—');
   const fit = (name: 'bgnbd' | 'gamma_gamma') => {
     const m = models?.models?.find((x: any) => x.model === name);
@@ -91,7 +91,6 @@ export function ModelsCard({ onScored }: { onScored: () => void }) {
           try {
             const r = await post('/api/analytics/scoring/run', {});
             message.success(t('an.runDone', { n: r.customers.toLocaleString() }));
-            await load();
             onScored();
           } catch (e) {
             message.error(e instanceof ApiError ? e.message : String(e));
