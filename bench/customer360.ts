@@ -3,7 +3,7 @@
  * Seeds (once) N customers set-based and one customer with 1,000 purchases, then hammers
  * GET /api/customers/:id/360 and GET /api/customers/search at 50 connections. Target: 360 p99 < 50 ms.
  */
-import { benchDb, load, startBenchServer, timed } from './lib.ts';
+import { benchDb, loadInChild, startBenchServer, timed } from './lib.ts';
 import { hashPassword } from '../src/modules/staff/index.ts';
 import type { Db } from '../src/db/client.ts';
 
@@ -102,7 +102,7 @@ export default async function (args: string[]) {
     const check = await fetch(`${url}/api/customers/${id}/360`, { headers: { cookie } });
     const body = await check.json();
     console.log(`360 of customer ${id}: ${body.figures.orderCount} orders, ${body.figures.returnCount} returns, ${body.timeline.items.length} timeline events on the first page`);
-    const r360 = await load('GET /api/customers/:id/360', { url: `${url}/api/customers/${id}/360`, headers: { cookie }, duration, connections });
+    const { result: r360 } = await loadInChild(db, { label: 'GET /api/customers/:id/360', url, paths: [`/api/customers/${id}/360`], headers: { cookie }, duration, connections });
     const queries = ['19900001111', '1990000', '1111', '周婷', '小明', 'BENCH', 'member300@', '王'];
     for (const q of queries) {
       const t0 = performance.now();
@@ -110,9 +110,9 @@ export default async function (args: string[]) {
       const n = (await r.json()).items.length;
       console.log(`search ${JSON.stringify(q)}: ${n} hits in ${(performance.now() - t0).toFixed(1)} ms (one request)`);
     }
-    await load('GET /api/customers/search (mixed queries)', {
-      url, headers: { cookie }, duration, connections,
-      requests: queries.map((q) => ({ method: 'GET', path: `/api/customers/search?q=${encodeURIComponent(q)}` })),
+    await loadInChild(db, {
+      label: 'GET /api/customers/search (mixed queries)', url, headers: { cookie }, duration, connections,
+      paths: queries.map((q) => `/api/customers/search?q=${encodeURIComponent(q)}`),
     });
     console.log(r360.p99 < 50 ? 'PASS: 360 p99 under 50 ms' : `OVER TARGET: 360 p99 ${r360.p99} ms (target 50 ms)`);
   } finally {

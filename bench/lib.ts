@@ -1,6 +1,9 @@
 import pg from 'pg';
 import autocannon from 'autocannon';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.ts';
 import { openDb, type Db } from '../src/db/client.ts';
@@ -83,4 +86,75 @@ export function rng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** CPU seconds used so far by each PostgreSQL backend serving this database (only when the server runs on this machine). */
+export async function backendCpu(db: Db): Promise<Map<number, number> | null> {
+  const out = new Map<number, number>();
+  if (db.kind !== 'postgres') return out;
+  const pids = (await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`)).rows.map((r) => Number(r.pid));
+  try {
+    for (const pid of pids) {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime and stime, fields 14 and 15 of stat
+    }
+  } catch {
+    return null;
+  }
+  return out;
+}
+
+/** CPU the backends spent between two snapshots; a backend that started in between counts whole. */
+export function cpuBetween(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null;
+  let s = 0;
+  for (const [pid, t] of after) s += t - (before.get(pid) ?? 0);
+  return s;
+}
+
+/** What one load run in a child process sends: GETs over `paths`, or POSTs of `post.bodies` each with a fresh externalId. */
+export interface ChildLoadSpec {
+  label: string;
+  url: string;
+  connections: number;
+  duration: number;
+  quiet?: boolean;
+  headers?: Record<string, string>;
+  paths?: string[];
+  post?: { path: string; bodies: unknown[]; uniqueExternalId: string };
+}
+
+/** One load run in a child process; returns the figures and the CPU the server (and its database) spent on it. */
+export async function loadInChild(db: Db, spec: ChildLoadSpec) {
+  const file = join(tmpdir(), `patron-load-${process.pid}-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(spec));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'load-child.ts'), file], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let node0 = process.cpuUsage();
+  let pg0: Map<number, number> | null = null;
+  let started = false;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await new Promise<void>((ready) => {
+    child.stdout.on('data', async (d) => {
+      out += d;
+      if (!started && out.includes('READY')) {
+        started = true;
+        node0 = process.cpuUsage();
+        pg0 = await backendCpu(db);
+        child.stdin.write('go\n');
+        ready();
+      }
+    });
+    void exited.then(() => ready());
+  });
+  await exited;
+  rmSync(file, { force: true });
+  const node = process.cpuUsage(node0);
+  const pg1 = await backendCpu(db);
+  for (const line of out.split('\n')) if (line && line !== 'READY' && !line.startsWith('RESULT ')) console.log(line);
+  const result = JSON.parse(/^RESULT (.*)$/m.exec(out)?.[1] ?? 'null') as LoadResult | null;
+  if (!result) throw new Error(`the load run failed:\n${out}`);
+  return { result, nodeSeconds: (node.user + node.system) / 1e6, pgSeconds: cpuBetween(pg0, pg1) };
 }

@@ -1,20 +1,27 @@
 /**
- * Runs one autocannon load in its own process, so the server's CPU time can be measured apart from the
- * load generator's. Args: a JSON file `{ label, url, paths, connections, duration }`; the key comes in
- * PATRON_BENCH_API_KEY. Prints READY and waits for a line on stdin, then
- * prints bench/lib's line and `RESULT <json>`.
+ * Runs one autocannon load in its own process, as a till or a POS would be: the server's event loop then serves
+ * requests only, and its CPU can be measured apart from the load generator's. Args: a JSON file with a
+ * ChildLoadSpec (bench/lib.ts). Prints READY and waits for a line on stdin, then prints bench/lib's line and
+ * `RESULT <json>`.
  */
 import { readFileSync } from 'node:fs';
-import { load } from '../lib.ts';
+import { load, type ChildLoadSpec } from '../lib.ts';
 
-const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { label: string; url: string; paths: string[]; connections: number; duration: number; quiet?: boolean };
-const opts = {
-  url: spec.url,
-  connections: spec.connections,
-  duration: spec.duration,
-  headers: { authorization: `Bearer ${process.env.PATRON_BENCH_API_KEY}` },
-  requests: spec.paths.map((path) => ({ method: 'GET' as const, path })),
-};
+const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as ChildLoadSpec;
+const headers = { ...spec.headers, ...(spec.post ? { 'content-type': 'application/json' } : {}) };
+let sent = 0;
+const requests = spec.post
+  ? [{
+      method: 'POST' as const, path: spec.post.path, headers,
+      // Each request books: a fresh externalId on a body from the pool.
+      setupRequest: (req: any) => {
+        const body = spec.post!.bodies[sent % spec.post!.bodies.length] as Record<string, unknown>;
+        sent++;
+        return { ...req, body: JSON.stringify({ ...body, externalId: `${spec.post!.uniqueExternalId}-${sent}` }) };
+      },
+    }]
+  : spec.paths!.map((path) => ({ method: 'GET' as const, path, headers }));
+const opts = { url: spec.url, connections: spec.connections, duration: spec.duration, headers, requests };
 // The parent measures the server's CPU from here on.
 console.log('READY');
 await new Promise((resolve) => process.stdin.once('data', resolve));
