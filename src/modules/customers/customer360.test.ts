@@ -143,8 +143,9 @@ test('the 360 masks personal data for roles without pii, and every 360 read is a
   assert.equal(audit, 1);
 });
 
-test('the 360 of an unknown customer is 404, and a malformed cursor is a 400', async () => {
+test('the 360 of an unknown customer is 404 and audits nothing, and a malformed cursor is a 400', async () => {
   assert.equal((await t.request('GET', '/api/customers/99999999/360', { cookie: admin })).statusCode, 404);
+  assert.equal((await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE customer_id = 99999999`)).rows[0].n, 0);
   const bad = await t.request('GET', `/api/customers/${customerId}/timeline?before=yesterday`, { cookie: admin });
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.json().error.fields[0].path, 'querystring.before');
