@@ -83,6 +83,20 @@ test('a return loaded with a positive amount is still subtracted once the roll-u
   assert.deepEqual(f.favouriteCategories, [{ category: '护肤', amountFen: 5000 }]);
 });
 
+test("after a merge the survivor's figures include the merged customer's purchases", async () => {
+  const survivor = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '钱琳' } })).json().id;
+  const merged = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '钱琳' } })).json().id;
+  await sell(survivor, { ext: 'M1', storeId: stores.huaihai, at: '2026-04-01T10:00:00Z', lines: [['护肤', 1, 3000]] });
+  await sell(merged, { ext: 'M2', storeId: stores.xujiahui, at: '2026-05-01T10:00:00Z', lines: [['香水', 1, 9000]] });
+  const r = await t.request('POST', '/api/customers/merge', { cookie: admin, body: { survivorId: survivor, mergedIds: [merged] } });
+  assert.equal(r.statusCode, 201, r.body);
+  const f = (await t.request('GET', `/api/customers/${survivor}/360`, { cookie: admin })).json().figures;
+  assert.equal(f.orderCount, 2);
+  assert.equal(f.totalSpendFen, 12000);
+  assert.equal(f.lastPurchaseAt, '2026-05-01T10:00:00.000Z');
+  assert.deepEqual(f.favouriteCategories, [{ category: '香水', amountFen: 9000 }, { category: '护肤', amountFen: 3000 }]);
+});
+
 test('a customer with no purchases has empty figures, not errors', async () => {
   const id = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '新会员' } })).json().id;
   const f = (await t.request('GET', `/api/customers/${id}/360`, { cookie: admin })).json().figures;
