@@ -5,10 +5,10 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, analyticsJobs } from './analytics/index.ts';
-import { customerRoutes, importJobs, importRoutes, onCustomerLifecycle, privacyJobs, privacyRoutes } from './customers/index.ts';
+import { customerRoutes, importJobs, importRoutes, onCustomerLifecycle, privacyJobs, privacyRoutes, readPurchaseRollupWith } from './customers/index.ts';
 import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsLifecycle, rewardsRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
-import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity } from './segments/index.ts';
+import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity, activityOf } from './segments/index.ts';
 
 export interface ModuleEntry {
   name: string;
@@ -52,6 +52,8 @@ onPurchasesRecorded('segments', async (tx, purchases) => {
   await recordActivity(tx, purchases);
   return undefined;
 });
+// The customer 360's key figures read the activity roll-up the segments module keeps current.
+readPurchaseRollupWith(activityOf);
 onCustomerLifecycle('segments', {
   async onMerged(tx, survivorId, mergedIds) {
     await tx.query('DELETE FROM segment_members WHERE customer_id = ANY($1::bigint[])', [mergedIds]);

@@ -59,6 +59,32 @@ export async function consentState(q: Queryable, customerId: number): Promise<Co
   return CHANNELS.map((channel) => byChannel.get(channel) ?? { channel, granted: false, source: null, recordedAt: null });
 }
 
+/**
+ * The state now on every channel and the newest history (keyset-paged by id), in one statement: the 360 and the
+ * consents page show both.
+ */
+export async function consentOverview(
+  q: Queryable, customerId: number, opts: { beforeId?: number; limit: number },
+): Promise<{ current: ConsentState[]; history: ConsentRecord[] }> {
+  const r = await q.query(
+    `SELECT 'current' AS part, NULL::bigint AS id, channel, granted, source, NULL AS "recordedByKind", NULL AS "recordedBy", NULL AS note,
+            recorded_at AS "recordedAt"
+       FROM customer_consent_state WHERE customer_id = $1
+     UNION ALL
+     (SELECT 'history', ${recordCols} FROM customer_consents WHERE customer_id = $1 AND ($2::bigint IS NULL OR id < $2)
+       ORDER BY recorded_at DESC, id DESC LIMIT $3)
+     ORDER BY part, "recordedAt" DESC, id DESC`,
+    [customerId, opts.beforeId ?? null, opts.limit],
+  );
+  const byChannel = new Map<string, ConsentState>();
+  const history: ConsentRecord[] = [];
+  for (const { part, id, channel, granted, source, recordedByKind, recordedBy, note, recordedAt } of r.rows) {
+    if (part === 'current') byChannel.set(channel, { channel, granted, source, recordedAt });
+    else history.push({ id, channel, granted, source, recordedByKind, recordedBy, note, recordedAt });
+  }
+  return { current: CHANNELS.map((channel) => byChannel.get(channel) ?? { channel, granted: false, source: null, recordedAt: null }), history };
+}
+
 /** Which of these customers may be contacted on this channel now: one indexed probe per customer, in one statement. */
 export async function hasConsent(q: Queryable, customerIds: number[], channel: ConsentChannel): Promise<Set<number>> {
   if (customerIds.length === 0) return new Set();
@@ -70,14 +96,4 @@ export async function hasConsent(q: Queryable, customerIds: number[], channel: C
     [customerIds, channel],
   );
   return new Set(r.rows.map((x: any) => Number(x.id)));
-}
-
-/** Newest first, keyset-paged by id. */
-export async function consentHistory(q: Queryable, customerId: number, opts: { beforeId?: number; limit: number }): Promise<ConsentRecord[]> {
-  const r = await q.query(
-    `SELECT ${recordCols} FROM customer_consents WHERE customer_id = $1 AND ($2::bigint IS NULL OR id < $2)
-      ORDER BY recorded_at DESC, id DESC LIMIT $3`,
-    [customerId, opts.beforeId ?? null, opts.limit],
-  );
-  return r.rows as ConsentRecord[];
 }

@@ -5,7 +5,7 @@ export { loadCustomer, maskCustomer, type Customer, type Contact } from './profi
 export { consentState, hasConsent, type ConsentState } from './consents.ts';
 export { CHANNELS, type ConsentChannel } from './rules.ts';
 export { registerTimelineSource, timelineAt, type TimelineEvent, type TimelineSource } from './timeline.ts';
-export { keyFigures, type KeyFigures } from './overview.ts';
+export { keyFigures, readPurchaseRollupWith, type KeyFigures, type PurchaseRollupRow } from './overview.ts';
 export { privacyRoutes, privacyJobs, DUPLICATES_REFRESH_JOB } from './privacy-routes.ts';
 export { resolveSurvivor, mergeCustomers, mergesOf, type MergeInput, type MergeRecord } from './merge.ts';
 export { refreshDuplicateCandidates, customerSummaries, DUPLICATE_RULES, type CustomerSummary } from './duplicates.ts';

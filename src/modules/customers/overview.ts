@@ -11,47 +11,82 @@ export interface KeyFigures {
   /** Net spend per order, rounded to the fen. */
   averageBasketFen: number;
   favouriteStore: { id: number; name: string; orders: number } | null;
-  favouriteCategories: { category: string; amountFen: number; quantity: number }[];
+  /** Up to five, by net amount. */
+  favouriteCategories: { category: string; amountFen: number }[];
 }
 
 /**
- * A customer's figures from their purchases and lines, read through (customer_id, …) indexes. Returns count
- * against spend whatever sign the booking gave them: a return's amount is always subtracted.
+ * One row of a customer's purchase roll-up, which the segments module keeps inside every booking transaction and
+ * rebuilds nightly and after merges: dimension 'all' (key ''), or one store (key = store id), category or channel.
+ * A return counts no purchase and subtracts its amount, whatever sign it was booked with.
+ */
+export interface PurchaseRollupRow {
+  dimension: string;
+  key: string;
+  firstAt: Date;
+  lastAt: Date;
+  purchases: number;
+  spendFen: number;
+}
+
+export type PurchaseRollupReader = (q: Queryable, customerId: number) => Promise<PurchaseRollupRow[]>;
+
+let readRollup: PurchaseRollupReader = async () => {
+  throw new Error('No purchase roll-up reader: src/modules/registry.ts wires the segments module’s');
+};
+
+/** Wired in src/modules/registry.ts: the segments module owns the roll-up and itself imports customers. */
+export function readPurchaseRollupWith(reader: PurchaseRollupReader): void {
+  readRollup = reader;
+}
+
+/** The store with the most sales; a tie goes to the one bought at last. */
+export function favouriteStoreOf(rows: PurchaseRollupRow[]): { id: number; orders: number } | null {
+  let best: PurchaseRollupRow | null = null;
+  for (const r of rows) {
+    if (r.dimension !== 'store' || r.purchases <= 0) continue;
+    if (!best || r.purchases > best.purchases || (r.purchases === best.purchases && r.lastAt > best.lastAt)) best = r;
+  }
+  return best ? { id: Number(best.key), orders: best.purchases } : null;
+}
+
+/** The key figures from a customer's roll-up rows, their return count and their favourite store, named. */
+export function figuresFromRollup(
+  rows: PurchaseRollupRow[], returnCount: number, favouriteStore: KeyFigures['favouriteStore'],
+): KeyFigures {
+  const all = rows.find((r) => r.dimension === 'all');
+  const orders = all?.purchases ?? 0;
+  const net = all?.spendFen ?? 0;
+  const favouriteCategories = rows
+    .filter((r) => r.dimension === 'category' && r.spendFen > 0)
+    .sort((a, b) => b.spendFen - a.spendFen || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .slice(0, 5)
+    .map((r) => ({ category: r.key, amountFen: r.spendFen }));
+  return {
+    // A row that only a return has touched carries that return's date, not a purchase's.
+    firstPurchaseAt: orders > 0 ? new Date(all!.firstAt).toISOString() : null,
+    lastPurchaseAt: orders > 0 ? new Date(all!.lastAt).toISOString() : null,
+    orderCount: orders,
+    returnCount,
+    totalSpendFen: net,
+    averageBasketFen: orders ? Math.round(net / orders) : 0,
+    favouriteStore,
+    favouriteCategories,
+  };
+}
+
+/**
+ * A customer's figures from the purchase roll-up (a dozen rows read by key, not their purchases aggregated), and
+ * their returns counted from a partial index; the favourite store's name is looked up with the count.
  */
 export async function keyFigures(q: Queryable, customerId: number): Promise<KeyFigures> {
+  const rows = await readRollup(q, customerId);
+  const store = favouriteStoreOf(rows);
   const r = await q.query(
-    `WITH s AS (
-         SELECT min(purchased_at) FILTER (WHERE kind = 'sale') AS first_at, max(purchased_at) FILTER (WHERE kind = 'sale') AS last_at,
-                count(*) FILTER (WHERE kind = 'sale')::int AS orders, count(*) FILTER (WHERE kind = 'return')::int AS returns,
-                COALESCE(sum(CASE WHEN kind = 'sale' THEN abs(paid_fen) ELSE -abs(paid_fen) END), 0)::bigint AS net
-           FROM purchases WHERE customer_id = $1),
-       fav AS (
-         SELECT p.store_id, st.name, count(*)::int AS orders
-           FROM purchases p JOIN stores st ON st.id = p.store_id
-          WHERE p.customer_id = $1 AND p.kind = 'sale'
-          GROUP BY p.store_id, st.name ORDER BY orders DESC, max(p.purchased_at) DESC LIMIT 1),
-       cats AS (
-         SELECT l.category, sum(CASE WHEN p.kind = 'sale' THEN abs(l.amount_fen) ELSE -abs(l.amount_fen) END)::bigint AS "amountFen",
-              sum(CASE WHEN p.kind = 'sale' THEN abs(l.quantity) ELSE -abs(l.quantity) END)::int AS quantity
-         FROM purchase_lines l JOIN purchases p ON p.customer_id = l.customer_id AND p.id = l.purchase_id
-        WHERE l.customer_id = $1 AND p.customer_id = $1
-        GROUP BY l.category HAVING sum(CASE WHEN p.kind = 'sale' THEN abs(l.amount_fen) ELSE -abs(l.amount_fen) END) > 0
-        ORDER BY 2 DESC, 1 LIMIT 5)
-       SELECT s.*, fav.store_id, fav.name AS store_name, fav.orders AS store_orders,
-              (SELECT COALESCE(json_agg(json_build_object('category', category, 'amountFen', "amountFen", 'quantity', quantity)
-                        ORDER BY "amountFen" DESC, category), '[]') FROM cats) AS categories
-         FROM s LEFT JOIN fav ON true`,
-    [customerId],
+    `SELECT (SELECT count(*) FROM purchases WHERE customer_id = $1 AND kind = 'return')::int AS returns,
+            (SELECT name FROM stores WHERE id = $2) AS store_name`,
+    [customerId, store?.id ?? null],
   );
-  const s = r.rows[0];
-  return {
-    firstPurchaseAt: s.first_at ? new Date(s.first_at).toISOString() : null,
-    lastPurchaseAt: s.last_at ? new Date(s.last_at).toISOString() : null,
-    orderCount: s.orders,
-    returnCount: s.returns,
-    totalSpendFen: s.net,
-    averageBasketFen: s.orders ? Math.round(s.net / s.orders) : 0,
-    favouriteStore: s.store_id ? { id: s.store_id, name: s.store_name, orders: s.store_orders } : null,
-    favouriteCategories: s.categories as KeyFigures['favouriteCategories'],
-  };
+  const { returns, store_name: name } = r.rows[0];
+  return figuresFromRollup(rows, returns, store && name != null ? { ...store, name } : null);
 }

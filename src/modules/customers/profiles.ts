@@ -275,40 +275,42 @@ export async function updateCustomer(q: Queryable, actor: Actor, id: number, inp
   return { ...row, contacts: await loadContacts(q, id) } as Customer;
 }
 
-/** The full record, as stored (unmasked); callers mask per role and audit the read. */
-export async function loadCustomer(q: Queryable, id: number): Promise<Customer> {
-  const r = await q.query(
-    `SELECT ${customerColumns},
+/** The full record's columns, contacts included, selected from `customers`. */
+const recordColumns = `${customerColumns},
             (SELECT COALESCE(json_agg(json_build_object('id', k.id, 'name', k.name, 'title', k.title, 'mobile', k.mobile, 'email', k.email,
                       'isPrimary', k.is_primary) ORDER BY k.is_primary DESC, k.id), '[]')
-               FROM customer_contacts k WHERE k.customer_id = customers.id) AS contacts
-       FROM customers WHERE id = $1`,
-    [id],
-  );
+               FROM customer_contacts k WHERE k.customer_id = customers.id) AS contacts`;
+
+/** The full record, as stored (unmasked); callers mask per role and audit the read. */
+export async function loadCustomer(q: Queryable, id: number): Promise<Customer> {
+  const r = await q.query(`SELECT ${recordColumns} FROM customers WHERE id = $1`, [id]);
   if (!r.rows[0]) throw notFound('Customer', '客户');
   return r.rows[0] as Customer;
 }
 
 /**
- * Logs that someone opened a customer's full record. The row commits without waiting for the disk flush
- * (synchronous_commit off for this transaction only): a read changes no data, and a crash can lose at most the
- * last fraction of a second of read entries, while the till's 360 page stops paying a WAL flush per view.
+ * Someone opens a customer's full record (unmasked here): the record and the audit row of the read in one
+ * statement, the row only for a customer that exists. It commits without waiting for the disk flush
+ * (synchronous_commit off for this statement's transaction only): a read changes no data, and a crash can lose
+ * at most the last fraction of a second of read entries, while the till's 360 page stops paying a WAL flush per view.
  */
-export async function auditRead(q: Queryable, actor: Actor, id: number, via: string): Promise<void> {
-  // One statement: set_config(…, true) lasts until this statement's own commit, which is when the setting is read.
-  await q.query(
-    `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
-     INSERT INTO audit_log (actor_kind, actor_id, actor_name, action, entity, entity_id, customer_id, details, request_id, ip)
-     SELECT $1, $2, $3, 'read', 'customer', $4, $5, $6, $7, $8 FROM relaxed`,
+export async function openCustomer(q: Queryable, actor: Actor, id: number, via: string): Promise<Customer> {
+  // set_config(…, true) lasts until this statement's own commit, which is when the setting is read.
+  const r = await q.query(
+    `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+          audited AS (
+            INSERT INTO audit_log (actor_kind, actor_id, actor_name, action, entity, entity_id, customer_id, details, request_id, ip)
+            SELECT $1, $2, $3, 'read', 'customer', $4, c.id, $6, $7, $8 FROM customers c, relaxed WHERE c.id = $5)
+     SELECT ${recordColumns} FROM customers WHERE id = $5`,
     [actor.kind, actor.id, actor.name, String(id), id, JSON.stringify({ via }), actor.requestId ?? null, actor.ip ?? null],
   );
+  if (!r.rows[0]) throw notFound('Customer', '客户');
+  return r.rows[0] as Customer;
 }
 
 /** A staff member (or integration) opens the full record: masked per role, and the read is audited. */
 export async function readCustomer(db: Queryable, actor: Actor, id: number, via = 'profile'): Promise<Customer> {
-  const c = await loadCustomer(db, id);
-  await auditRead(db, actor, id, via);
-  return maskCustomer(c, can(actor, 'customers.pii'));
+  return maskCustomer(await openCustomer(db, actor, id, via), can(actor, 'customers.pii'));
 }
 
 export interface CustomerFilter {

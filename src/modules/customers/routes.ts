@@ -8,9 +8,9 @@ import { runIdempotent } from '../../db/idempotency.ts';
 import { id, idParams, isoDate, limit, nonEmptyText, text } from '../../lib/validation.ts';
 import { can } from '../staff/index.ts';
 import { lookupCustomer } from './lookup.ts';
-import { auditRead, createCustomer, listCustomers, loadCustomer, maskCustomer, readCustomer, updateCustomer } from './profiles.ts';
+import { createCustomer, listCustomers, loadCustomer, maskCustomer, openCustomer, readCustomer, updateCustomer } from './profiles.ts';
 import { searchCustomers } from './search.ts';
-import { consentHistory, consentState, recordConsents } from './consents.ts';
+import { consentOverview, consentState, recordConsents } from './consents.ts';
 import { customerTimeline } from './timeline.ts';
 import { keyFigures } from './overview.ts';
 import { createAttributeDefinition, listAttributeDefinitions, updateAttributeDefinition } from './attributes.ts';
@@ -134,15 +134,14 @@ export async function customerRoutes(app: FastifyInstance, { db }: AppContext) {
   }, async (req) => {
     const actor = req.actor!;
     const customerId = req.params.id;
-    const customer = await loadCustomer(db, customerId);
-    const [figures, current, history, timeline] = await Promise.all([
+    // All at once on separate connections; an unknown customer is a 404 from openCustomer, which then audits nothing.
+    const [customer, consents, figures, timeline] = await Promise.all([
+      openCustomer(db, actor, customerId, '360'),
+      consentOverview(db, customerId, { limit: 20 }),
       keyFigures(db, customerId),
-      consentState(db, customerId),
-      consentHistory(db, customerId, { limit: 20 }),
       customerTimeline(db, customerId, null, 20),
-      auditRead(db, actor, customerId, '360'),
     ]);
-    return { customer: maskCustomer(customer, can(actor, 'customers.pii')), consents: { current, history }, figures, timeline };
+    return { customer: maskCustomer(customer, can(actor, 'customers.pii')), consents, figures, timeline };
   });
 
   r.get('/api/customers/:id/timeline', {
@@ -164,8 +163,7 @@ export async function customerRoutes(app: FastifyInstance, { db }: AppContext) {
     preHandler: needs(db, 'customers.read'),
   }, async (req) => {
     await loadCustomer(db, req.params.id);
-    const [current, history] = await Promise.all([consentState(db, req.params.id), consentHistory(db, req.params.id, req.query)]);
-    return { current, history };
+    return consentOverview(db, req.params.id, req.query);
   });
 
   r.post('/api/customers/:id/consents', {

@@ -1,6 +1,18 @@
 import type { Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
 
+/** One row of a customer's roll-up: everything (dimension 'all', key ''), or one store, category or channel. */
+export interface ActivityRow {
+  dimension: 'all' | 'category' | 'store' | 'channel';
+  key: string;
+  firstAt: Date;
+  lastAt: Date;
+  /** Sales, not returns. */
+  purchases: number;
+  /** Net of returns. */
+  spendFen: number;
+}
+
 interface ActivityDelta {
   customerId: number;
   dimension: 'all' | 'category' | 'store' | 'channel';
@@ -85,4 +97,14 @@ export async function rebuildActivity(q: Queryable, customerIds?: number[]): Pro
     params,
   );
   return r.rowCount;
+}
+
+/** One customer's roll-up rows, read by primary key (the customer 360's key figures come from these). */
+export async function activityOf(q: Queryable, customerId: number): Promise<ActivityRow[]> {
+  const r = await q.query(
+    `SELECT dimension, key, first_at AS "firstAt", last_at AS "lastAt", purchases, spend_fen AS "spendFen"
+       FROM customer_activity WHERE customer_id = $1`,
+    [customerId],
+  );
+  return r.rows as ActivityRow[];
 }
