@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDb } from '../../test/support.ts';
-import type { Db } from './client.ts';
+import { prepared, type Db } from './client.ts';
 
 let db: Db & { drop(): Promise<void> };
 before(async () => {
@@ -52,4 +52,12 @@ test('array parameters arrive element for element, whatever characters the strin
   assert.deepEqual(row.times.map((t: Date) => new Date(t).toISOString()), [at.toISOString(), at.toISOString()]);
   assert.deepEqual(row.flags, [true, false, null]);
   assert.deepEqual(row.none, []);
+});
+
+test('a statement marked prepared answers like any other, with fresh parameters each time and inside transactions', async () => {
+  const text = prepared('SELECT $1::int * 2 AS doubled, $2::text[] AS names');
+  for (const n of [1, 2, 3, 4, 5, 6, 7]) assert.deepEqual((await db.query(text, [n, ['张三', `李${n}`]])).rows, [{ doubled: n * 2, names: ['张三', `李${n}`] }]);
+  const inTx = await db.tx(async (tx) => [(await tx.query(text, [10, []])).rows[0], (await tx.query(text, [11, null])).rows[0]]);
+  assert.deepEqual(inTx, [{ doubled: 20, names: [] }, { doubled: 22, names: null }]);
+  assert.equal(prepared(text), text, 'marking twice changes nothing');
 });

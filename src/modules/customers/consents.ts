@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import { prepared, type Queryable } from '../../db/client.ts';
 import { notFound } from '../../http/errors.ts';
 import { recordAudit, type Actor } from '../staff/index.ts';
 import { CHANNELS, type ConsentChannel } from './rules.ts';
@@ -67,13 +67,13 @@ export async function consentOverview(
   q: Queryable, customerId: number, opts: { beforeId?: number; limit: number },
 ): Promise<{ current: ConsentState[]; history: ConsentRecord[] }> {
   const r = await q.query(
-    `SELECT 'current' AS part, NULL::bigint AS id, channel, granted, source, NULL AS "recordedByKind", NULL AS "recordedBy", NULL AS note,
+    prepared(`SELECT 'current' AS part, NULL::bigint AS id, channel, granted, source, NULL AS "recordedByKind", NULL AS "recordedBy", NULL AS note,
             recorded_at AS "recordedAt"
        FROM customer_consent_state WHERE customer_id = $1
      UNION ALL
      (SELECT 'history', ${recordCols} FROM customer_consents WHERE customer_id = $1 AND ($2::bigint IS NULL OR id < $2)
        ORDER BY recorded_at DESC, id DESC LIMIT $3)
-     ORDER BY part, "recordedAt" DESC, id DESC`,
+     ORDER BY part, "recordedAt" DESC, id DESC`),
     [customerId, opts.beforeId ?? null, opts.limit],
   );
   const byChannel = new Map<string, ConsentState>();

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import { prepared, type Queryable } from '../../db/client.ts';
 import { normaliseMobile } from '../../lib/phone.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
 import { resolveSurvivor } from './merge.ts';
@@ -27,9 +27,9 @@ export async function lookupCustomer(q: Queryable, by: { mobile?: string; cardNo
   if (by.mobile !== undefined) {
     const mobile = normaliseMobile(by.mobile);
     if (!mobile) throw fieldError('mobile', 'is not a valid China mobile number', '不是有效的中国大陆手机号');
-    r = await q.query(`SELECT ${cardColumns} FROM customers WHERE mobile = $1 AND status = 'active'`, [mobile]);
+    r = await q.query(prepared(`SELECT ${cardColumns} FROM customers WHERE mobile = $1 AND status = 'active'`), [mobile]);
   } else if (by.cardNo !== undefined) {
-    r = await q.query(`SELECT ${cardColumns} FROM customers WHERE card_no = $1`, [by.cardNo]);
+    r = await q.query(prepared(`SELECT ${cardColumns} FROM customers WHERE card_no = $1`), [by.cardNo]);
   } else {
     throw fieldError('mobile', 'give a mobile number or a card number', '请提供手机号或会员卡号');
   }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import { prepared, type Queryable } from '../../db/client.ts';
 
 export interface KeyFigures {
   firstPurchaseAt: string | null;
@@ -83,8 +83,8 @@ export async function keyFigures(q: Queryable, customerId: number): Promise<KeyF
   const rows = await readRollup(q, customerId);
   const store = favouriteStoreOf(rows);
   const r = await q.query(
-    `SELECT (SELECT count(*) FROM purchases WHERE customer_id = $1 AND kind = 'return')::int AS returns,
-            (SELECT name FROM stores WHERE id = $2) AS store_name`,
+    prepared(`SELECT (SELECT count(*) FROM purchases WHERE customer_id = $1 AND kind = 'return')::int AS returns,
+            (SELECT name FROM stores WHERE id = $2) AS store_name`),
     [customerId, store?.id ?? null],
   );
   const { returns, store_name: name } = r.rows[0];

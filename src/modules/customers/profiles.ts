@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import { prepared, type Queryable } from '../../db/client.ts';
 import { AppError, conflict, notFound, type BilingualFieldProblem } from '../../http/errors.ts';
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { can, recordAudit, type Actor } from '../staff/index.ts';
@@ -297,11 +297,11 @@ export async function loadCustomer(q: Queryable, id: number): Promise<Customer> 
 export async function openCustomer(q: Queryable, actor: Actor, id: number, via: string): Promise<Customer> {
   // set_config(…, true) lasts until this statement's own commit, which is when the setting is read.
   const r = await q.query(
-    `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+    prepared(`WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
           audited AS (
             INSERT INTO audit_log (actor_kind, actor_id, actor_name, action, entity, entity_id, customer_id, details, request_id, ip)
             SELECT $1, $2, $3, 'read', 'customer', $4, c.id, $6, $7, $8 FROM customers c, relaxed WHERE c.id = $5)
-     SELECT ${recordColumns} FROM customers WHERE id = $5`,
+     SELECT ${recordColumns} FROM customers WHERE id = $5`),
     [actor.kind, actor.id, actor.name, String(id), id, JSON.stringify({ via }), actor.requestId ?? null, actor.ip ?? null],
   );
   if (!r.rows[0]) throw notFound('Customer', '客户');

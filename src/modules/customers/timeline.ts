@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import { prepared, type Queryable } from '../../db/client.ts';
 
 /** One thing that happened to a customer. `at` is ISO 8601 UTC with microseconds (use `timelineAt(column)` in SQL). */
 export interface TimelineEvent {
@@ -64,7 +64,7 @@ export async function customerTimeline(q: Queryable, customerId: number, before:
 
 const purchasesSource: TimelineSource = async (q, customerId, before, limit) => {
   const r = await q.query(
-    `SELECT p.id, p.kind, ${timelineAt('p.purchased_at')} AS at, p.original_purchase_id AS "originalPurchaseId", p.store_id AS "storeId",
+    prepared(`SELECT p.id, p.kind, ${timelineAt('p.purchased_at')} AS at, p.original_purchase_id AS "originalPurchaseId", p.store_id AS "storeId",
             s.name AS "storeName", p.channel, p.total_fen AS "totalFen", p.discount_fen AS "discountFen", p.paid_fen AS "paidFen",
             p.item_count AS "itemCount",
             (SELECT COALESCE(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'productId', l.product_id, 'productName', pr.name,
@@ -73,7 +73,7 @@ const purchasesSource: TimelineSource = async (q, customerId, before, limit) => 
               WHERE l.customer_id = p.customer_id AND l.purchase_id = p.id) AS lines
        FROM purchases p LEFT JOIN stores s ON s.id = p.store_id
       WHERE p.customer_id = $1 AND ($2::timestamptz IS NULL OR p.purchased_at < $2::timestamptz)
-      ORDER BY p.purchased_at DESC, p.id DESC LIMIT $3`,
+      ORDER BY p.purchased_at DESC, p.id DESC LIMIT $3`),
     [customerId, before, limit],
   );
   return r.rows.map(({ id, kind, at, ...data }: any) => ({ at, source: 'purchases', type: kind, id: String(id), data: { purchaseId: id, ...data } }));
@@ -81,9 +81,9 @@ const purchasesSource: TimelineSource = async (q, customerId, before, limit) => 
 
 const consentsSource: TimelineSource = async (q, customerId, before, limit) => {
   const r = await q.query(
-    `SELECT id, ${timelineAt('recorded_at')} AS at, channel, granted, source, recorded_by AS "recordedBy", note
+    prepared(`SELECT id, ${timelineAt('recorded_at')} AS at, channel, granted, source, recorded_by AS "recordedBy", note
        FROM customer_consents WHERE customer_id = $1 AND ($2::timestamptz IS NULL OR recorded_at < $2::timestamptz)
-      ORDER BY recorded_at DESC, id DESC LIMIT $3`,
+      ORDER BY recorded_at DESC, id DESC LIMIT $3`),
     [customerId, before, limit],
   );
   return r.rows.map(({ id, at, ...data }: any) => ({ at, source: 'consents', type: data.granted ? 'consent_granted' : 'consent_withdrawn', id: String(id), data }));
@@ -92,10 +92,10 @@ const consentsSource: TimelineSource = async (q, customerId, before, limit) => {
 /** Profile edits and other changes logged against the customer (reads and consents are shown elsewhere). */
 const auditSource: TimelineSource = async (q, customerId, before, limit) => {
   const r = await q.query(
-    `SELECT id, ${timelineAt('at')} AS at, action, entity, actor_kind AS "actorKind", actor_name AS "actorName", details
+    prepared(`SELECT id, ${timelineAt('at')} AS at, action, entity, actor_kind AS "actorKind", actor_name AS "actorName", details
        FROM audit_log WHERE customer_id = $1 AND action <> 'read' AND action <> 'consent'
         AND ($2::timestamptz IS NULL OR at < $2::timestamptz)
-      ORDER BY at DESC, id DESC LIMIT $3`,
+      ORDER BY at DESC, id DESC LIMIT $3`),
     [customerId, before, limit],
   );
   return r.rows.map(({ id, at, action, entity, ...data }: any) => ({

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import { prepared, type Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
 import { bookPoints, lockAccounts, tierNames, type BookEntry } from './ledger.ts';
 import { expiryFor, pointsForBasket, type EarnReason } from './programme.ts';
@@ -40,10 +40,10 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   const okey = (c: number, p: number) => `${c}:${p}`;
   if (returns.length) {
     const r = await tx.query(
-      `SELECT l.customer_id, l.purchase_id, l.kind, l.points, l.details
+      prepared(`SELECT l.customer_id, l.purchase_id, l.kind, l.points, l.details
          FROM loyalty_ledger l
          JOIN unnest($1::bigint[], $2::bigint[]) AS k(customer_id, purchase_id) ON l.customer_id = k.customer_id AND l.purchase_id = k.purchase_id
-        WHERE l.kind IN ('earn', 'reverse')`,
+        WHERE l.kind IN ('earn', 'reverse')`),
       [returns.map((p) => p.customerId), returns.map((p) => p.originalPurchaseId)],
     );
     const earns = r.rows.filter((x) => x.kind === 'earn');

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import { prepared, type Queryable } from '../../db/client.ts';
 import { insertRows } from '../../db/client.ts';
 import { badRequest, conflict } from '../../http/errors.ts';
 
@@ -83,14 +83,14 @@ export async function lockAccounts(tx: Queryable, customerIds: number[], entryTi
   const entryId = () => [...tiers].find(([, t]) => t.code === entryTierCode)?.[0] ?? null;
   if (entryTierCode && entryId() == null) tiers = await tierNames(tx, [-1]);
   const r = await tx.query(
-    `WITH locked AS (
+    prepared(`WITH locked AS (
        SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id FOR UPDATE),
      created AS (
        INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
        SELECT c, $2::bigint, now() FROM unnest($1::bigint[]) AS c WHERE c NOT IN (SELECT customer_id FROM locked) ORDER BY c
        ON CONFLICT (customer_id) DO NOTHING
        RETURNING customer_id, points_balance, tier_id)
-     SELECT * FROM locked UNION ALL SELECT * FROM created`,
+     SELECT * FROM locked UNION ALL SELECT * FROM created`),
     [ids, entryId()],
   );
   let rows = r.rows;
@@ -133,10 +133,10 @@ export async function bookPoints(
   const refKey = (c: number, k: string, t: string, id: string) => `${c}\u0000${k}\u0000${t}\u0000${id}`;
   if (withRef.length) {
     const r = await tx.query(
-      `SELECT l.customer_id, l.kind, l.ref_type, l.ref_id, l.id, l.points, l.details
+      prepared(`SELECT l.customer_id, l.kind, l.ref_type, l.ref_id, l.id, l.points, l.details
          FROM loyalty_ledger l
          JOIN unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS k(customer_id, kind, ref_type, ref_id)
-           ON l.customer_id = k.customer_id AND l.kind = k.kind AND l.ref_type = k.ref_type AND l.ref_id = k.ref_id`,
+           ON l.customer_id = k.customer_id AND l.kind = k.kind AND l.ref_type = k.ref_type AND l.ref_id = k.ref_id`),
       [withRef.map((e) => e.customerId), withRef.map((e) => e.kind), withRef.map((e) => e.ref!.type), withRef.map((e) => e.ref!.id)],
     );
     for (const x of r.rows) existing.set(refKey(x.customer_id, x.kind, x.ref_type, x.ref_id), { id: x.id, points: x.points, details: x.details });
@@ -206,8 +206,8 @@ export async function bookPoints(
     }
     if (debit.size) await consumeLots(tx, [...debit.keys()], [...debit.values()]);
     await tx.query(
-      `UPDATE loyalty_accounts a SET points_balance = a.points_balance + d.delta, updated_at = now()
-         FROM unnest($1::bigint[], $2::bigint[]) AS d(customer_id, delta) WHERE a.customer_id = d.customer_id AND d.delta <> 0`,
+      prepared(`UPDATE loyalty_accounts a SET points_balance = a.points_balance + d.delta, updated_at = now()
+         FROM unnest($1::bigint[], $2::bigint[]) AS d(customer_id, delta) WHERE a.customer_id = d.customer_id AND d.delta <> 0`),
       [[...delta.keys()], [...delta.values()]],
     );
   }
@@ -218,12 +218,12 @@ export async function bookPoints(
 /** Takes each member's debit from their open lots, soonest-expiring (then oldest) first, in one statement. */
 async function consumeLots(tx: Queryable, customerIds: number[], amounts: number[]): Promise<void> {
   await tx.query(
-    `WITH d AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS d(customer_id, amount)),
+    prepared(`WITH d AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS d(customer_id, amount)),
           o AS (SELECT l.customer_id, l.id, l.remaining, d.amount,
                        sum(l.remaining) OVER (PARTITION BY l.customer_id ORDER BY l.expires_at NULLS LAST, l.id) - l.remaining AS before
                   FROM loyalty_lots l JOIN d ON d.customer_id = l.customer_id WHERE l.remaining > 0)
      UPDATE loyalty_lots l SET remaining = l.remaining - LEAST(o.remaining, o.amount - o.before)
-       FROM o WHERE l.customer_id = o.customer_id AND l.id = o.id AND o.before < o.amount`,
+       FROM o WHERE l.customer_id = o.customer_id AND l.id = o.id AND o.before < o.amount`),
     [customerIds, amounts],
   );
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import { prepared, type Queryable } from '../../db/client.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
 import { recordAudit, type Actor } from '../staff/index.ts';
 import { programmeSchema, validateProgramme, type Programme } from './programme.ts';
@@ -28,7 +28,7 @@ const toVersion = (r: any): ProgrammeVersion => ({
 
 /** Every version, oldest first; re-read only when a new version was saved (one cheap query per call). */
 export async function programmeVersions(q: Queryable): Promise<ProgrammeVersion[]> {
-  const s = await q.query(`SELECT max(version) AS v, max(created_at)::text AS at, count(*) AS n FROM loyalty_programme_versions`);
+  const s = await q.query(prepared(`SELECT max(version) AS v, max(created_at)::text AS at, count(*) AS n FROM loyalty_programme_versions`));
   const stamp = `${s.rows[0].v}|${s.rows[0].at}|${s.rows[0].n}`;
   if (cache?.stamp === stamp) return cache.versions;
   const r = await q.query(`SELECT * FROM loyalty_programme_versions ORDER BY valid_from, version`);

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../db/client.ts';
+import { prepared, type Db, type Queryable } from '../../db/client.ts';
 import type { Programme } from './programme.ts';
 import { currentProgramme } from './store.ts';
 
@@ -96,7 +96,7 @@ const tally = (rows: { action: string }[]): TierRunResult => ({
 export async function upgradeMembers(tx: Queryable, programme: Programme, customerIds: number[], now = new Date()): Promise<Map<number, number>> {
   if (customerIds.length === 0) return new Map();
   const r = await tx.query(
-    `WITH e AS MATERIALIZED (${evaluationQuery(true, programme)}),
+    prepared(`WITH e AS MATERIALIZED (${evaluationQuery(true, programme)}),
      upd AS (
        UPDATE loyalty_accounts a
           SET tier_id = CASE WHEN e.action = 'up' THEN e.q_id ELSE a.tier_id END,
@@ -107,7 +107,7 @@ export async function upgradeMembers(tx: Queryable, programme: Programme, custom
      hist AS (
        INSERT INTO loyalty_tier_changes (customer_id, from_tier_id, to_tier_id, direction, reason, spend_fen, purchases, changed_at)
        SELECT customer_id, cur_id, q_id, 'up', 'qualified', spend, n, $5 FROM upd WHERE action = 'up' RETURNING 1)
-     SELECT customer_id, q_id FROM upd WHERE action = 'up'`,
+     SELECT customer_id, q_id FROM upd WHERE action = 'up'`),
     [...params(programme, now), customerIds],
   );
   return new Map(r.rows.map((x) => [x.customer_id, x.q_id]));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db, Queryable } from '../../db/client.ts';
+import { prepared, type Db, type Queryable } from '../../db/client.ts';
 import { AppError, badRequest, conflict, forbidden, type BilingualFieldProblem } from '../../http/errors.ts';
 import { normaliseMobile } from '../../lib/phone.ts';
 import { inStoreScope, type Actor } from '../staff/index.ts';
@@ -166,9 +166,9 @@ async function settleReplays(q: Queryable, items: Good[], keys: Map<string, Stor
 
 async function storedKeys(q: Queryable, keys: [string, string][]): Promise<Map<string, StoredKey>> {
   const r = await q.query(
-    `SELECT k.source, k.external_id, k.request_hash, k.customer_id, k.purchase_id, k.extras
+    prepared(`SELECT k.source, k.external_id, k.request_hash, k.customer_id, k.purchase_id, k.extras
        FROM unnest($1::text[], $2::text[]) AS x(source, external_id)
-       JOIN purchase_keys k ON k.source = x.source AND k.external_id = x.external_id`,
+       JOIN purchase_keys k ON k.source = x.source AND k.external_id = x.external_id`),
     [keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
   return new Map(r.rows.map((row: any) => [keyOf(row.source, row.external_id), { hash: row.request_hash, customerId: row.customer_id, purchaseId: row.purchase_id, extras: row.extras }]));
@@ -195,17 +195,17 @@ export async function storedPurchaseAnswers(q: Queryable, keys: { customerId: nu
   const customerIds = keys.map((k) => k.customerId);
   const ids = keys.map((k) => k.purchaseId);
   const ps = await q.query(
-    `SELECT p.id, p.kind, p.original_purchase_id AS "originalPurchaseId", p.customer_id AS "customerId", p.store_id AS "storeId", p.channel, p.source,
+    prepared(`SELECT p.id, p.kind, p.original_purchase_id AS "originalPurchaseId", p.customer_id AS "customerId", p.store_id AS "storeId", p.channel, p.source,
             p.external_id AS "externalId", p.purchased_at AS "purchasedAt", p.total_fen AS "totalFen", p.discount_fen AS "discountFen",
             p.paid_fen AS "paidFen", p.item_count AS "itemCount"
-       FROM unnest($1::bigint[], $2::bigint[]) AS x(c, id) JOIN purchases p ON p.customer_id = x.c AND p.id = x.id`,
+       FROM unnest($1::bigint[], $2::bigint[]) AS x(c, id) JOIN purchases p ON p.customer_id = x.c AND p.id = x.id`),
     [customerIds, ids],
   );
   const ls = await q.query(
-    `SELECT l.purchase_id AS "purchaseId", l.line_no AS "lineNo", l.sku, l.product_id AS "productId", l.category, l.quantity,
+    prepared(`SELECT l.purchase_id AS "purchaseId", l.line_no AS "lineNo", l.sku, l.product_id AS "productId", l.category, l.quantity,
             l.unit_price_fen AS "unitPriceFen", l.amount_fen AS "amountFen"
        FROM unnest($1::bigint[], $2::bigint[]) AS x(c, id) JOIN purchase_lines l ON l.customer_id = x.c AND l.purchase_id = x.id
-      ORDER BY l.purchase_id, l.line_no`,
+      ORDER BY l.purchase_id, l.line_no`),
     [customerIds, ids],
   );
   const lines = new Map<number, PurchaseAnswer['lines']>();
@@ -237,7 +237,7 @@ async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
     for (const l of g.basket.lines) skus.add(l.sku);
   }
   const r = await q.query(
-    `WITH RECURSIVE found AS (
+    prepared(`WITH RECURSIVE found AS (
        -- One branch per way of naming a customer, so each probes its own index instead of one OR scanning them all.
        SELECT id AS asked, id, status, merged_into, mobile, card_no, 0 AS depth FROM customers WHERE id = ANY($3::bigint[])
        UNION ALL
@@ -254,7 +254,7 @@ async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
      UNION ALL
      SELECT 's', code, NULL, NULL, id, NULL, NULL FROM stores WHERE id = ANY($6::bigint[]) OR code = ANY($7::text[])
      UNION ALL
-     SELECT 'p', sku, category, NULL, id, NULL, NULL FROM products WHERE sku = ANY($8::text[])`,
+     SELECT 'p', sku, category, NULL, id, NULL, NULL FROM products WHERE sku = ANY($8::text[])`),
     [items.map((g) => g.parsed.source), items.map((g) => g.parsed.externalId), [...ids], [...mobiles], [...cards], [...storeIds], [...storeCodes], [...skus]],
   );
   const out: BatchLookup = {
@@ -338,7 +338,7 @@ async function insertSales(tx: Queryable, items: Good[], results: (BookResult | 
     });
   }
   const ins = await tx.query(
-    `WITH p AS (
+    prepared(`WITH p AS (
        INSERT INTO purchases (customer_id, kind, store_id, channel, source, external_id, purchased_at, total_fen, discount_fen, paid_fen, item_count)
        SELECT c, 'sale', s, ch, src, ext, t, tot, dis, paid, n
          FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[], $8::bigint[], $9::bigint[], $10::int[])
@@ -351,7 +351,7 @@ async function insertSales(tx: Queryable, items: Good[], results: (BookResult | 
          FROM unnest($11::text[], $12::text[], $13::int[], $14::bigint[], $15::text[], $16::text[], $17::int[], $18::bigint[], $19::bigint[])
            AS y(src, ext, line_no, product_id, sku, category, quantity, unit, amount)
          JOIN p ON p.source = y.src AND p.external_id = y.ext)
-     SELECT id, source, external_id FROM p`,
+     SELECT id, source, external_id FROM p`),
     [
       sorted.map((g) => g.customerId), sorted.map((g) => g.storeId), sorted.map((g) => g.parsed.channel), sorted.map((g) => g.parsed.source),
       sorted.map((g) => g.parsed.externalId), sorted.map((g) => g.parsed.purchasedAt), sorted.map((g) => g.basket.totalFen),
@@ -393,8 +393,8 @@ async function insertSales(tx: Queryable, items: Good[], results: (BookResult | 
 export async function storeKeys(tx: Queryable, rows: { source: string; externalId: string; customerId: number; purchaseId: number; hash: string; extras: Record<string, unknown> }[]) {
   const anyExtras = rows.some((r) => Object.keys(r.extras).length > 0);
   await tx.query(
-    `INSERT INTO purchase_keys (source, external_id, customer_id, purchase_id, request_hash, extras)
-     SELECT src, ext, c, pid, h, ${anyExtras ? 'x' : `'{}'::json`} FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::json[]) AS u(src, ext, c, pid, h, x)`,
+    prepared(`INSERT INTO purchase_keys (source, external_id, customer_id, purchase_id, request_hash, extras)
+     SELECT src, ext, c, pid, h, ${anyExtras ? 'x' : `'{}'::json`} FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::json[]) AS u(src, ext, c, pid, h, x)`),
     [rows.map((r) => r.source), rows.map((r) => r.externalId), rows.map((r) => r.customerId), rows.map((r) => r.purchaseId), rows.map((r) => r.hash),
       anyExtras ? rows.map((r) => JSON.stringify(r.extras)) : []],
   );

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts';
+import { prepared, type Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
 
 /** One row of a customer's roll-up: everything (dimension 'all', key ''), or one store, category or channel. */
@@ -55,13 +55,13 @@ export async function recordActivity(tx: Queryable, purchases: RecordedPurchase[
   const deltas = activityDeltas(purchases);
   if (!deltas.length) return;
   await tx.query(
-    `INSERT INTO customer_activity AS a (customer_id, dimension, key, first_at, last_at, purchases, spend_fen)
+    prepared(`INSERT INTO customer_activity AS a (customer_id, dimension, key, first_at, last_at, purchases, spend_fen)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $4::timestamptz[], $5::int[], $6::bigint[])
      ON CONFLICT (customer_id, dimension, key) DO UPDATE SET
        first_at = CASE WHEN excluded.purchases > 0 THEN LEAST(a.first_at, excluded.first_at) ELSE a.first_at END,
        last_at = CASE WHEN excluded.purchases > 0 THEN GREATEST(a.last_at, excluded.last_at) ELSE a.last_at END,
        purchases = a.purchases + excluded.purchases,
-       spend_fen = a.spend_fen + excluded.spend_fen`,
+       spend_fen = a.spend_fen + excluded.spend_fen`),
     [
       deltas.map((d) => d.customerId), deltas.map((d) => d.dimension), deltas.map((d) => d.key),
       deltas.map((d) => d.at.toISOString()), deltas.map((d) => d.purchases), deltas.map((d) => d.spendFen),
@@ -102,8 +102,8 @@ export async function rebuildActivity(q: Queryable, customerIds?: number[]): Pro
 /** One customer's roll-up rows, read by primary key (the customer 360's key figures come from these). */
 export async function activityOf(q: Queryable, customerId: number): Promise<ActivityRow[]> {
   const r = await q.query(
-    `SELECT dimension, key, first_at AS "firstAt", last_at AS "lastAt", purchases, spend_fen AS "spendFen"
-       FROM customer_activity WHERE customer_id = $1`,
+    prepared(`SELECT dimension, key, first_at AS "firstAt", last_at AS "lastAt", purchases, spend_fen AS "spendFen"
+       FROM customer_activity WHERE customer_id = $1`),
     [customerId],
   );
   return r.rows as ActivityRow[];

@@ -1,6 +1,6 @@
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db, Queryable } from '../../db/client.ts';
+import { prepared, type Db, type Queryable } from '../../db/client.ts';
 import { AppError, conflict, fieldError, notFound, unauthorized } from '../../http/errors.ts';
 import { recordAudit } from './audit.ts';
 import { API_KEY_SCOPES, ROLE_PERMISSIONS, type Actor, type Permission, type Role } from './permissions.ts';
@@ -103,16 +103,16 @@ export async function login(db: Db, input: { username: string; password: string;
 export async function resolveSession(q: Queryable, token: string): Promise<(StaffAccount & { actor: Actor }) | null> {
   const tokenHash = sha256(token);
   const r = await q.query(
-    `SELECT s.id, s.username, s.display_name AS "displayName", s.role, s.store_ids AS "storeIds", s.active,
+    prepared(`SELECT s.id, s.username, s.display_name AS "displayName", s.role, s.store_ids AS "storeIds", s.active,
             s.must_change_password AS "mustChangePassword", ss.last_seen_at < now() - interval '1 minute' AS stale
        FROM staff_sessions ss JOIN staff_accounts s ON s.id = ss.staff_id
-      WHERE ss.token_hash = $1 AND ss.expires_at > now() AND s.active`,
+      WHERE ss.token_hash = $1 AND ss.expires_at > now() AND s.active`),
     [tokenHash],
   );
   const row = r.rows[0];
   if (!row) return null;
   // Touch the session at most once a minute: a busy till must not queue on one row.
-  if (row.stale) await q.query('UPDATE staff_sessions SET last_seen_at = now() WHERE token_hash = $1', [tokenHash]);
+  if (row.stale) await q.query(prepared('UPDATE staff_sessions SET last_seen_at = now() WHERE token_hash = $1'), [tokenHash]);
   const { stale: _s, ...s } = row;
   const account = { ...s, storeIds: s.storeIds.map(Number) } as StaffAccount;
   return { ...account, actor: staffActor(account) };
@@ -273,8 +273,8 @@ export async function resolveApiKey(q: Queryable, key: string): Promise<Actor | 
   if (cached && cached.until > Date.now()) return cached.actor;
   const epoch = apiKeyEpoch;
   const r = await q.query(
-    `SELECT id, name, scopes, store_ids AS "storeIds", last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale
-       FROM api_keys WHERE prefix = $1 AND key_hash = $2 AND revoked_at IS NULL`,
+    prepared(`SELECT id, name, scopes, store_ids AS "storeIds", last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale
+       FROM api_keys WHERE prefix = $1 AND key_hash = $2 AND revoked_at IS NULL`),
     [m[1], keyHash],
   );
   const k = r.rows[0];
@@ -282,7 +282,7 @@ export async function resolveApiKey(q: Queryable, key: string): Promise<Actor | 
     apiKeyCache.delete(keyHash);
     return null;
   }
-  if (k.stale) await q.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [k.id]);
+  if (k.stale) await q.query(prepared('UPDATE api_keys SET last_used_at = now() WHERE id = $1'), [k.id]);
   const actor: Actor = { kind: 'api_key', id: k.id, name: k.name, role: null, storeIds: k.storeIds.map(Number), permissions: new Set(k.scopes as Permission[]) };
   // A revoke that ran while this query was in flight wins: do not cache what it may have revoked.
   if (epoch === apiKeyEpoch) {
