@@ -41,6 +41,35 @@ test('a category bought in the last 90 days probes the activity roll-up', () => 
   assert.deepEqual(c.params, ['护肤', '2026-08-25 00:00:00 Asia/Shanghai']);
 });
 
+test('conditions on the all-purchases row under AND test that one row once', () => {
+  const c = compile({ all: [
+    { field: 'consent', op: 'granted', value: 'sms' }, { field: 'totalSpend', op: 'gte', value: 200_000 },
+    { field: 'lastPurchase', op: 'not_within_last_days', value: 180 },
+  ] });
+  assert.equal(c.where.match(/customer_activity/g)?.length, 1);
+  assert.match(c.where, /a.dimension = 'all' AND a.key = \$2::text AND a.spend_fen >= \$3::bigint AND a.last_at < \$4::timestamptz\)\)$/);
+  assert.deepEqual(c.params, ['sms', '', 200_000, '2026-05-27 00:00:00 Asia/Shanghai']);
+});
+
+test('conditions on several keys keep a probe each, since they may hold on different rows', () => {
+  const keys = ['彩妆', '香水'];
+  const c = compile({ all: [{ field: 'boughtCategory', op: 'ever', value: { keys } }, { field: 'boughtCategory', op: 'within_last_days', value: { keys, value: 30 } }] });
+  assert.equal(c.where.match(/customer_activity/g)?.length, 2);
+});
+
+test('conditions on one row under OR or NOT keep a probe each', () => {
+  const spend = { field: 'totalSpend', op: 'gte', value: 100 };
+  const recent = { field: 'lastPurchase', op: 'within_last_days', value: 30 };
+  assert.equal(compile({ any: [spend, recent] }).where.match(/customer_activity/g)?.length, 2);
+  assert.equal(compile({ all: [spend, { not: recent }] }).where.match(/customer_activity/g)?.length, 2);
+});
+
+test('one value of one type travels as one parameter', () => {
+  const c = compile({ all: [{ field: 'city', op: 'eq', value: '上海' }, { field: 'region', op: 'eq', value: '上海' }] });
+  assert.equal(c.where, '(c.city = $1::text AND c.region = $1::text)');
+  assert.deepEqual(c.params, ['上海']);
+});
+
 test('at most N purchases includes customers who never bought', () => {
   const c = compile({ field: 'purchaseCount', op: 'lte', value: 2 });
   assert.match(c.where, /^NOT EXISTS .* a.purchases > \$2::bigint\)$/);

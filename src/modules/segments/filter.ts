@@ -107,6 +107,15 @@ class FilterProblem extends Error {
 
 const DAY_MS = 86_400_000;
 
+/** A test of one customer's single activity row (one dimension, one key): tests of the same row under AND share one probe. */
+interface RowProbe {
+  row: string;
+  conds: string[];
+}
+type Part = string | RowProbe;
+const sql = (p: Part): string =>
+  typeof p === 'string' ? p : `EXISTS (SELECT 1 FROM customer_activity a WHERE ${[p.row, ...p.conds].join(' AND ')})`;
+
 /**
  * Compiles a stored filter into a parameterised SQL condition. Values only ever travel as parameters;
  * field names and operators come from the catalogue above, never from the filter's text.
@@ -118,16 +127,23 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
   const offset = opts.paramOffset ?? 0;
   const today = new Date(`${opts.today}T00:00:00Z`);
   let conditions = 0;
+  const reused = new Map<string, string>();
   const param = (v: unknown, cast: string) => {
+    // The same scalar under the same type is passed once, so tests of one activity row render alike and can merge.
+    const k = typeof v === 'string' || typeof v === 'number' ? `${cast}|${typeof v}|${v}` : undefined;
+    const known = k === undefined ? undefined : reused.get(k);
+    if (known) return known;
     params.push(v);
-    return `$${offset + params.length}::${cast}`;
+    const ref = `$${offset + params.length}::${cast}`;
+    if (k !== undefined) reused.set(k, ref);
+    return ref;
   };
   const timezone = opts.timezone ?? 'Asia/Shanghai';
   // A business date starts at midnight in the business time zone, not in UTC.
   const startOf = (date: string) => param(`${date} 00:00:00 ${timezone}`, 'timestamptz');
   const nextDate = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
-  const walk = (node: unknown, path: string, depth: number): string => {
+  const walk = (node: unknown, path: string, depth: number): Part => {
     if (depth > FILTER_LIMITS.depth) throw new FilterProblem(path, `nesting deeper than ${FILTER_LIMITS.depth} levels`, `嵌套超过 ${FILTER_LIMITS.depth} 层`);
     if (!node || typeof node !== 'object' || Array.isArray(node)) throw new FilterProblem(path, 'must be a group or a condition', '必须是条件组或条件');
     const keys = Object.keys(node);
@@ -137,16 +153,33 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
       if (!Array.isArray(list)) throw new FilterProblem(`${path}.${keys[0]}`, 'must be a list', '必须是列表');
       if (list.length === 0) return keys[0] === 'all' ? 'TRUE' : 'FALSE';
       const parts = list.map((child, i) => walk(child, `${path}.${keys[0]}[${i}]`, depth + 1));
-      return `(${parts.join(keys[0] === 'all' ? ' AND ' : ' OR ')})`;
+      return `(${(keys[0] === 'all' ? mergeProbes(parts) : parts).map(sql).join(keys[0] === 'all' ? ' AND ' : ' OR ')})`;
     }
-    if (keys.length === 1 && keys[0] === 'not') return `NOT ${walk(n.not, `${path}.not`, depth + 1)}`;
+    if (keys.length === 1 && keys[0] === 'not') return `NOT ${sql(walk(n.not, `${path}.not`, depth + 1))}`;
     const unknown = keys.find((k) => !['field', 'op', 'value'].includes(k));
     if (unknown) throw new FilterProblem(`${path}.${unknown}`, 'unknown key: a node is {all}, {any}, {not} or {field, op, value}', '未知的键：节点应为 all、any、not 或 field/op/value');
     if (++conditions > FILTER_LIMITS.conditions) throw new FilterProblem(path, `more than ${FILTER_LIMITS.conditions} conditions`, `条件超过 ${FILTER_LIMITS.conditions} 个`);
     return condition(n, path);
   };
 
-  const condition = (n: Record<string, unknown>, path: string): string => {
+  // A customer has at most one row per (dimension, key), so "a row with A and a row with B" is "a row with A and B":
+  // one probe instead of one join per condition.
+  const mergeProbes = (parts: Part[]): Part[] => {
+    const out: Part[] = [];
+    const byRow = new Map<string, RowProbe>();
+    for (const p of parts) {
+      if (typeof p === 'string') out.push(p);
+      else if (byRow.has(p.row)) byRow.get(p.row)!.conds.push(...p.conds);
+      else {
+        const copy = { row: p.row, conds: [...p.conds] };
+        byRow.set(p.row, copy);
+        out.push(copy);
+      }
+    }
+    return out;
+  };
+
+  const condition = (n: Record<string, unknown>, path: string): Part => {
     const field = typeof n.field === 'string' ? FIELD_BY_KEY.get(n.field) : undefined;
     if (!field) throw new FilterProblem(`${path}.field`, `unknown field ${JSON.stringify(n.field)?.slice(0, 60)}`, `未知字段 ${JSON.stringify(n.field)?.slice(0, 60)}`);
     const ops = operatorsFor(field);
@@ -277,7 +310,7 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
   const activity = (
     field: FieldSpec, op: string, kind: ValueKind | null, value: unknown, path: string,
     h: { scalar: (x: unknown, k: ValueKind, p: string) => unknown; daysAgo: (d: number) => string; param: (v: unknown, cast: string) => string; startOf: (d: string) => string; nextDate: (d: string) => string },
-  ): string => {
+  ): Part => {
     // Category, store and channel conditions carry which ones in `value.keys` and the measure in `value.value`.
     let keys: string[] = [''];
     let measured: unknown = value;
@@ -296,8 +329,13 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
     }
     // One key compares with =, which the planner estimates far better than = ANY of a one-element array.
     const keyMatch = keys.length === 1 ? `a.key = ${h.param(keys[0], 'text')}` : `a.key = ANY(${h.param(keys, 'text[]')})`;
-    const inner = (cond: string) =>
-      `EXISTS (SELECT 1 FROM customer_activity a WHERE a.customer_id = c.id AND a.dimension = '${field.dimension}' AND ${keyMatch}${cond ? ` AND ${cond}` : ''})`;
+    const probe = (cond: string): RowProbe | string => {
+      const row = `a.customer_id = c.id AND a.dimension = '${field.dimension}' AND ${keyMatch}`;
+      const p = { row, conds: cond ? [cond] : [] };
+      // With several keys a customer has several rows, and two conditions may hold on different ones.
+      return keys.length === 1 ? p : sql(p);
+    };
+    const inner = (cond: string) => sql(probe(cond));
     const one = (k: ValueKind) => {
       if (measured === undefined || measured === null) throw new FilterProblem(field.dimension === 'all' ? vp : `${vp}.value`, 'is required', '必填');
       return h.scalar(measured, k, field.dimension === 'all' ? vp : `${vp}.value`);
@@ -313,31 +351,31 @@ export function compileFilter(filter: unknown, opts: { today: string; timezone?:
     const m = `a.${field.measure}`;
     const cast = 'bigint';
     switch (op) {
-      case 'ever': return inner('');
+      case 'ever': return probe('');
       case 'never': return `NOT ${inner('')}`;
-      case 'within_last_days': return inner(`${m} >= ${h.startOf(h.daysAgo(one('days') as number))}`);
+      case 'within_last_days': return probe(`${m} >= ${h.startOf(h.daysAgo(one('days') as number))}`);
       // Bought before but not within the window: lapsed rather than never. With one key there is one row to test.
       case 'not_within_last_days': {
         const since = h.startOf(h.daysAgo(one('days') as number));
-        return keys.length === 1 ? inner(`${m} < ${since}`) : `(${inner('')} AND NOT ${inner(`${m} >= ${since}`)})`;
+        return keys.length === 1 ? probe(`${m} < ${since}`) : `(${inner('')} AND NOT ${inner(`${m} >= ${since}`)})`;
       }
-      case 'before': return inner(`${m} < ${h.startOf(one('date') as string)}`);
-      case 'after': return inner(`${m} >= ${h.startOf(h.nextDate(one('date') as string))}`);
-      case 'gte': return inner(`${m} >= ${h.param(one(kind!), cast)}`);
+      case 'before': return probe(`${m} < ${h.startOf(one('date') as string)}`);
+      case 'after': return probe(`${m} >= ${h.startOf(h.nextDate(one('date') as string))}`);
+      case 'gte': return probe(`${m} >= ${h.param(one(kind!), cast)}`);
       case 'lte': {
         const bound = h.param(one(kind!), cast);
         // Never having bought counts as zero purchases and zero spend.
-        return field.dimension === 'all' ? `NOT ${inner(`${m} > ${bound}`)}` : inner(`${m} <= ${bound}`);
+        return field.dimension === 'all' ? `NOT ${inner(`${m} > ${bound}`)}` : probe(`${m} <= ${bound}`);
       }
       default: {
         const [a, b] = rangeOf(kind!);
-        return inner(`${m} BETWEEN ${h.param(a, cast)} AND ${h.param(b, cast)}`);
+        return probe(`${m} BETWEEN ${h.param(a, cast)} AND ${h.param(b, cast)}`);
       }
     }
   };
 
   try {
-    const where = walk(filter, 'filter', 1);
+    const where = sql(walk(filter, 'filter', 1));
     return { where, params, joins };
   } catch (e) {
     if (e instanceof FilterProblem) throw filterError([{ path: e.path, en: e.en, zh: e.zh }]);

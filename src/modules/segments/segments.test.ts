@@ -78,6 +78,13 @@ test('behaviour conditions read what customers bought, where and when', async ()
   assert.equal(await count({ not: { field: 'boughtViaChannel', op: 'ever', value: { keys: ['store'] } } }), 1);
 });
 
+test('several conditions on all purchases must hold together', async () => {
+  assert.equal(await count({ all: [{ field: 'totalSpend', op: 'gte', value: 50000 }, { field: 'lastPurchase', op: 'within_last_days', value: 30 }] }), 1);
+  assert.equal(await count({ all: [{ field: 'totalSpend', op: 'gte', value: 50000 }, { field: 'lastPurchase', op: 'not_within_last_days', value: 30 }] }), 0);
+  assert.equal(await count({ all: [{ field: 'purchaseCount', op: 'gte', value: 1 }, { field: 'lastPurchase', op: 'not_within_last_days', value: 90 }] }), 1, 'lapsed');
+  assert.equal(await count({ all: [{ field: 'purchaseCount', op: 'between', value: [1, 1] }, { field: 'lastPurchase', op: 'ever' }, { field: 'totalSpend', op: 'lte', value: 10000 }] }), 1);
+});
+
 test('the sample masks personal data for a marketer and shows it to a manager', async () => {
   const f = { field: 'tags', op: 'has_any', value: ['VIP'] };
   const masked = (await preview(f)).json().sample[0];
