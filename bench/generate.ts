@@ -6,7 +6,7 @@
  */
 import { rebuildActivity } from '../src/modules/segments/index.ts';
 import { runScoring } from '../src/modules/analytics/index.ts';
-import { evaluateAllTiers } from '../src/modules/loyalty/index.ts';
+import { backfillPoints, evaluateAllTiers } from '../src/modules/loyalty/index.ts';
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -564,6 +564,9 @@ async function cli(args: string[]) {
     // Score the demo chain once, so the value and churn pages have something to show before the first night.
     const scored = await runScoring(db, { timezone: config.timezone, trigger: 'manual', requestedBy: 'npm run demo' });
     console.log(`Scored ${scored.customers.toLocaleString('en')} customers (RFM, value grade, BG/NBD and Gamma-Gamma).`);
+    // The chain's purchases were written without the booking API: award their points now, as bookings would have.
+    const b = await backfillPoints(db, { timeZone: config.timezone, log: console.log });
+    console.log(`Awarded points in ${b.seconds} s: ${b.pointsEarned.toLocaleString('en')} for ${b.sales.toLocaleString('en')} sales, ${b.pointsReversed.toLocaleString('en')} taken back for ${b.returns.toLocaleString('en')} returns, ${b.expiry?.points.toLocaleString('en') ?? 0} expired since (${b.members.toLocaleString('en')} members).`);
     await evaluateAllTiers(db, { timeZone: config.timezone });
     console.log('Evaluated loyalty tiers from two years of purchases.');
     const staff = await createDemoStaff(db);

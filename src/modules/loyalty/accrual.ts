@@ -1,8 +1,8 @@
 import { prepared, type Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
 import { bookPoints, lockAccounts, tierNames, type BookEntry } from './ledger.ts';
-import { expiryFor, pointsForBasket, type EarnReason } from './programme.ts';
-import { programmeVersions, versionAt } from './store.ts';
+import { expiryFor, pointsForBasket, type EarnReason, type EarnResult } from './programme.ts';
+import { programmeVersions, versionAt, type ProgrammeVersion } from './store.ts';
 import { upgradeMembers } from './tiers.ts';
 
 export type PurchaseLoyalty = {
@@ -20,6 +20,89 @@ const returnedAmount = (p: RecordedPurchase) => {
   return p.lines.reduce((s, l) => s + Math.abs(l.amountFen), 0);
 };
 
+/** What a sale earned and what was taken back from it so far, as the ledger (or a run in progress) holds it. */
+export interface OriginalEarn {
+  earned: number;
+  basisFen: number;
+  returnedFen: number;
+  owed: number;
+}
+
+export const originalKey = (customerId: number, purchaseId: number) => `${customerId}:${purchaseId}`;
+
+/** The earn and reverse entries already booked for these (customer, original purchase) pairs, as OriginalEarn by originalKey. */
+export async function loadOriginals(tx: Queryable, customerIds: number[], purchaseIds: number[]): Promise<Map<string, OriginalEarn>> {
+  const originals = new Map<string, OriginalEarn>();
+  if (customerIds.length === 0) return originals;
+  const r = await tx.query(
+    prepared(`SELECT l.customer_id, l.purchase_id, l.kind, l.points, l.details
+       FROM loyalty_ledger l
+       JOIN unnest($1::bigint[], $2::bigint[]) AS k(customer_id, purchase_id) ON l.customer_id = k.customer_id AND l.purchase_id = k.purchase_id
+      WHERE l.kind IN ('earn', 'reverse')`),
+    [customerIds, purchaseIds],
+  );
+  for (const e of r.rows.filter((x) => x.kind === 'earn')) originals.set(originalKey(e.customer_id, e.purchase_id), { earned: e.points, basisFen: Number(e.details?.basisFen ?? 0), returnedFen: 0, owed: 0 });
+  for (const x of r.rows.filter((x) => x.kind === 'reverse')) {
+    const o = originals.get(originalKey(x.customer_id, x.purchase_id));
+    if (!o) continue;
+    o.returnedFen += Number(x.details?.returnedFen ?? 0);
+    o.owed += Number(x.details?.owed ?? -x.points);
+  }
+  return originals;
+}
+
+/** Segment promotions: membership as last refreshed by the segments module, read only when a promotion needs it. */
+export async function promotionSegments(tx: Queryable, versions: ProgrammeVersion[], customerIds: number[]): Promise<Map<number, number[]>> {
+  const segmentIds = [...new Set(versions.flatMap((v) => v.programme.promotions.map((p) => p.segmentId)).filter((x): x is number => x != null))];
+  const segmentsOf = new Map<number, number[]>();
+  if (segmentIds.length && customerIds.length) {
+    const r = await tx.query(`SELECT customer_id, segment_id FROM segment_members WHERE customer_id = ANY($1::bigint[]) AND segment_id = ANY($2::bigint[])`, [customerIds, segmentIds]);
+    for (const x of r.rows) segmentsOf.set(x.customer_id, [...(segmentsOf.get(x.customer_id) ?? []), x.segment_id]);
+  }
+  return segmentsOf;
+}
+
+/** A sale valued with the programme version in force at its purchasedAt and the member's tier; the entry is null when it earns nothing. */
+export function saleEarning(p: RecordedPurchase, tierCode: string | null, segmentIds: number[], versions: ProgrammeVersion[], timeZone: string): { earned: EarnResult; entry: BookEntry | null } {
+  const v = versionAt(versions, p.purchasedAt);
+  const earned = pointsForBasket({ lines: p.lines, paidFen: p.paidFen, tierCode, segmentIds }, v.programme, p.purchasedAt, timeZone);
+  if (earned.points <= 0) return { earned, entry: null };
+  return {
+    earned,
+    entry: {
+      customerId: p.customerId, kind: 'earn', points: earned.points, reasonCode: 'PURCHASE', reason: 'points for a purchase',
+      ref: { type: 'purchase', id: String(p.purchaseId) }, purchaseId: p.purchaseId, programmeVersion: v.version,
+      expiresAt: expiryFor(v.programme, p.purchasedAt, timeZone), details: { basisFen: earned.basisFen, tier: tierCode, reasons: earned.reasons },
+    },
+  };
+}
+
+/**
+ * What a return takes back from its original (by returned amount, cumulative over several returns, never more than
+ * was earned), moving `o` on; the entry is null when there is nothing to take back.
+ */
+export function returnReversal(p: RecordedPurchase, o: OriginalEarn | undefined): { rule: PurchaseLoyalty['rules'][number]; entry: BookEntry | null } {
+  if (!o || o.earned <= 0 || o.owed >= o.earned) {
+    const why = !o ? 'the original purchase earned no points' : 'everything it earned was already taken back';
+    const whyZh = !o ? '原订单未获得积分' : '原订单积分已全部扣回';
+    return { rule: { code: 'NOTHING_TO_REVERSE', points: 0, en: why, zh: whyZh }, entry: null };
+  }
+  const amount = returnedAmount(p);
+  o.returnedFen += amount;
+  const cumulative = o.basisFen > 0 ? Math.floor((o.earned * Math.min(o.returnedFen, o.basisFen)) / o.basisFen) : o.earned;
+  const owedNow = Math.max(0, cumulative - o.owed);
+  o.owed += owedNow;
+  const rule = { code: 'RETURN_REVERSAL', points: -owedNow, originalPurchaseId: p.originalPurchaseId, returnedFen: amount, en: `returned ¥${amount / 100} of purchase ${p.originalPurchaseId}`, zh: `退货 ¥${amount / 100}（原订单 ${p.originalPurchaseId}）` };
+  return {
+    rule,
+    entry: {
+      customerId: p.customerId, kind: 'reverse', points: -owedNow, reasonCode: 'RETURN', reason: 'points taken back for a return',
+      ref: { type: 'purchase', id: String(p.purchaseId) }, purchaseId: p.originalPurchaseId, clamp: true,
+      details: { returnPurchaseId: p.purchaseId, originalPurchaseId: p.originalPurchaseId, returnedFen: amount, owed: owedNow },
+    },
+  };
+}
+
 /**
  * The sales hook: values every sale of the batch with the programme version in force at its purchasedAt and the
  * member's tier, takes back from each return its share of what the original earned (by returned amount, cumulative
@@ -36,72 +119,22 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   const accounts = await lockAccounts(tx, purchases.map((p) => p.customerId), current.programme.tiers[0]?.code ?? null);
 
   const returns = purchases.filter((p) => p.kind === 'return' && p.originalPurchaseId != null);
-  const originals = new Map<string, { earned: number; basisFen: number; returnedFen: number; owed: number }>();
-  const okey = (c: number, p: number) => `${c}:${p}`;
-  if (returns.length) {
-    const r = await tx.query(
-      prepared(`SELECT l.customer_id, l.purchase_id, l.kind, l.points, l.details
-         FROM loyalty_ledger l
-         JOIN unnest($1::bigint[], $2::bigint[]) AS k(customer_id, purchase_id) ON l.customer_id = k.customer_id AND l.purchase_id = k.purchase_id
-        WHERE l.kind IN ('earn', 'reverse')`),
-      [returns.map((p) => p.customerId), returns.map((p) => p.originalPurchaseId)],
-    );
-    const earns = r.rows.filter((x) => x.kind === 'earn');
-    for (const e of earns) originals.set(okey(e.customer_id, e.purchase_id), { earned: e.points, basisFen: Number(e.details?.basisFen ?? 0), returnedFen: 0, owed: 0 });
-    for (const x of r.rows.filter((x) => x.kind === 'reverse')) {
-      const o = originals.get(okey(x.customer_id, x.purchase_id));
-      if (!o) continue;
-      o.returnedFen += Number(x.details?.returnedFen ?? 0);
-      o.owed += Number(x.details?.owed ?? -x.points);
-    }
-  }
-
-  // Segment promotions: membership as last refreshed by the segments module, read only when a promotion needs it.
-  const segmentIds = [...new Set(versions.flatMap((v) => v.programme.promotions.map((p) => p.segmentId)).filter((x): x is number => x != null))];
-  const segmentsOf = new Map<number, number[]>();
-  if (segmentIds.length) {
-    const r = await tx.query(`SELECT customer_id, segment_id FROM segment_members WHERE customer_id = ANY($1::bigint[]) AND segment_id = ANY($2::bigint[])`, [[...accounts.keys()], segmentIds]);
-    for (const x of r.rows) segmentsOf.set(x.customer_id, [...(segmentsOf.get(x.customer_id) ?? []), x.segment_id]);
-  }
+  const originals = await loadOriginals(tx, returns.map((p) => p.customerId), returns.map((p) => p.originalPurchaseId!));
+  const segmentsOf = await promotionSegments(tx, versions, [...accounts.keys()]);
 
   const entries: BookEntry[] = [];
   const pending = new Map<number, { rules: PurchaseLoyalty['rules']; entry: number | null }>();
   for (const p of purchases) {
-    const acct = accounts.get(p.customerId)!;
     if (p.kind === 'sale') {
-      const v = versionAt(versions, p.purchasedAt);
-      const earned = pointsForBasket({ lines: p.lines, paidFen: p.paidFen, tierCode: acct.tierCode, segmentIds: segmentsOf.get(p.customerId) ?? [] }, v.programme, p.purchasedAt, timeZone);
-      if (earned.points <= 0) {
-        pending.set(p.purchaseId, { rules: earned.reasons, entry: null });
-        continue;
-      }
-      pending.set(p.purchaseId, { rules: earned.reasons, entry: entries.length });
-      entries.push({
-        customerId: p.customerId, kind: 'earn', points: earned.points, reasonCode: 'PURCHASE', reason: 'points for a purchase',
-        ref: { type: 'purchase', id: String(p.purchaseId) }, purchaseId: p.purchaseId, programmeVersion: v.version,
-        expiresAt: expiryFor(v.programme, p.purchasedAt, timeZone), details: { basisFen: earned.basisFen, tier: acct.tierCode, reasons: earned.reasons },
-      });
+      const { earned, entry } = saleEarning(p, accounts.get(p.customerId)!.tierCode, segmentsOf.get(p.customerId) ?? [], versions, timeZone);
+      pending.set(p.purchaseId, { rules: earned.reasons, entry: entry ? entries.length : null });
+      if (entry) entries.push(entry);
       continue;
     }
-    const o = p.originalPurchaseId != null ? originals.get(okey(p.customerId, p.originalPurchaseId)) : undefined;
-    if (!o || o.earned <= 0 || o.owed >= o.earned) {
-      const why = !o ? 'the original purchase earned no points' : 'everything it earned was already taken back';
-      const whyZh = !o ? '原订单未获得积分' : '原订单积分已全部扣回';
-      pending.set(p.purchaseId, { rules: [{ code: 'NOTHING_TO_REVERSE', points: 0, en: why, zh: whyZh }], entry: null });
-      continue;
-    }
-    const amount = returnedAmount(p);
-    o.returnedFen += amount;
-    const cumulative = o.basisFen > 0 ? Math.floor((o.earned * Math.min(o.returnedFen, o.basisFen)) / o.basisFen) : o.earned;
-    const owedNow = Math.max(0, cumulative - o.owed);
-    o.owed += owedNow;
-    const rule = { code: 'RETURN_REVERSAL', points: -owedNow, originalPurchaseId: p.originalPurchaseId, returnedFen: amount, en: `returned ¥${amount / 100} of purchase ${p.originalPurchaseId}`, zh: `退货 ¥${amount / 100}（原订单 ${p.originalPurchaseId}）` };
-    pending.set(p.purchaseId, { rules: [rule], entry: entries.length });
-    entries.push({
-      customerId: p.customerId, kind: 'reverse', points: -owedNow, reasonCode: 'RETURN', reason: 'points taken back for a return',
-      ref: { type: 'purchase', id: String(p.purchaseId) }, purchaseId: p.originalPurchaseId, clamp: true,
-      details: { returnPurchaseId: p.purchaseId, originalPurchaseId: p.originalPurchaseId, returnedFen: amount, owed: owedNow },
-    });
+    const o = p.originalPurchaseId != null ? originals.get(originalKey(p.customerId, p.originalPurchaseId)) : undefined;
+    const { rule, entry } = returnReversal(p, o);
+    pending.set(p.purchaseId, { rules: [rule], entry: entry ? entries.length : null });
+    if (entry) entries.push(entry);
   }
 
   const booked = await bookPoints(tx, entries, { accounts });

@@ -45,3 +45,26 @@ export async function recordPurchases(db: Db, specs: PurchaseSpec[]): Promise<{ 
     return { ids: recorded.map((p) => p.purchaseId), results: new Map([...results].map(([k, v]) => [k, v.loyalty as Record<string, any>])) };
   });
 }
+
+/** Loads purchases with their lines as a bulk load would: written with SQL, never handed to the purchase hook. */
+export async function loadPurchases(db: Db, specs: PurchaseSpec[]): Promise<number[]> {
+  return db.tx(async (tx) => {
+    const ids: number[] = [];
+    for (const s of specs) {
+      const total = s.lines.reduce((a, l) => a + l.amountFen, 0);
+      const r = await tx.query(
+        `INSERT INTO purchases (customer_id, kind, original_purchase_id, channel, source, external_id, purchased_at, total_fen, paid_fen, item_count)
+         VALUES ($1, $2, $3, 'store', 'bulk', $4, $5, $6, $7, $8) RETURNING id`,
+        [s.customerId, s.kind ?? 'sale', s.originalPurchaseId ?? null, randomUUID(), s.purchasedAt ?? new Date(), total, s.paidFen ?? total, s.lines.length],
+      );
+      const id = r.rows[0].id as number;
+      await tx.query(
+        `INSERT INTO purchase_lines (customer_id, purchase_id, line_no, sku, category, quantity, unit_price_fen, amount_fen)
+         SELECT $1, $2, n, sku, category, 1, amount, amount FROM unnest($3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS l(sku, category, amount, n)`,
+        [s.customerId, id, s.lines.map((l) => l.sku ?? `SKU-${l.category}`), s.lines.map((l) => l.category), s.lines.map((l) => l.amountFen)],
+      );
+      ids.push(id);
+    }
+    return ids;
+  });
+}

@@ -215,13 +215,17 @@ export async function bookPoints(
   return out;
 }
 
-/** Takes each member's debit from their open lots, soonest-expiring (then oldest) first, in one statement. */
+/**
+ * Takes each member's debit from their open lots, soonest-expiring (then oldest) first, in one statement; each
+ * member's lots are read by index (LATERAL), never by scanning every lot when statistics are missing (PGlite).
+ */
 async function consumeLots(tx: Queryable, customerIds: number[], amounts: number[]): Promise<void> {
   await tx.query(
     prepared(`WITH d AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS d(customer_id, amount)),
-          o AS (SELECT l.customer_id, l.id, l.remaining, d.amount,
-                       sum(l.remaining) OVER (PARTITION BY l.customer_id ORDER BY l.expires_at NULLS LAST, l.id) - l.remaining AS before
-                  FROM loyalty_lots l JOIN d ON d.customer_id = l.customer_id WHERE l.remaining > 0)
+          o AS (SELECT d.customer_id, x.id, x.remaining, d.amount, x.before
+                  FROM d CROSS JOIN LATERAL (
+                    SELECT l.id, l.remaining, sum(l.remaining) OVER (ORDER BY l.expires_at NULLS LAST, l.id) - l.remaining AS before
+                      FROM loyalty_lots l WHERE l.customer_id = d.customer_id AND l.remaining > 0) x)
      UPDATE loyalty_lots l SET remaining = l.remaining - LEAST(o.remaining, o.amount - o.before)
        FROM o WHERE l.customer_id = o.customer_id AND l.id = o.id AND o.before < o.amount`),
     [customerIds, amounts],

@@ -11,11 +11,13 @@ import { currentProgramme, getVersion, listVersions, saveProgramme } from './sto
 import { adjustPoints, awardPoints, ledgerActor, ledgerPage, loyaltyReport, memberSummary, redeemPoints } from './service.ts';
 import { evaluateAllTiers } from './tiers.ts';
 import { expirePoints } from './expiry.ts';
+import { BACKFILL_JOB } from './backfill.ts';
+import { recordAudit } from '../staff/index.ts';
 
 const wholePoints = z.number().int('must be a whole number of points').max(1e9).min(-1e9);
 const memberParams = z.strictObject({ customerId: id });
 
-export async function loyaltyRoutes(app: FastifyInstance, { db, config }: AppContext) {
+export async function loyaltyRoutes(app: FastifyInstance, { db, config, jobs }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tz = config.timezone;
 
@@ -119,4 +121,14 @@ export async function loyaltyRoutes(app: FastifyInstance, { db, config }: AppCon
     schema: { tags: ['loyalty'], summary: 'Run the tier evaluation or the points expiry now', params: z.strictObject({ job: z.enum(['evaluate-tiers', 'expire-points']) }) },
     preHandler: needs(db, 'loyalty.configure'),
   }, async (req) => (req.params.job === 'evaluate-tiers' ? evaluateAllTiers(db, { force: true, timeZone: tz }) : expirePoints(db)));
+
+  r.post('/api/loyalty/backfill', {
+    schema: { tags: ['loyalty'], summary: 'Award points, in the background, for purchases loaded without the booking API; the figures go to the audit log (admin only)' },
+    preHandler: needs(db, 'loyalty.backfill'),
+  }, async (req, reply) => {
+    await recordAudit(db, req.actor!, { action: 'loyalty.backfill.requested', entity: 'loyalty_ledger' });
+    const jobId = await jobs.send(BACKFILL_JOB, { requestedBy: req.actor!.name }, { singletonKey: BACKFILL_JOB });
+    // Without a job runner (tests, PATRON_JOBS=off) the job has run inline by now; with one, null means one is already queued.
+    return reply.status(202).send({ job: BACKFILL_JOB, jobId, queued: jobId != null || !jobs.running });
+  });
 }

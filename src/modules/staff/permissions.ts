@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   'loyalty.adjust',
   'loyalty.adjust_large',
   'loyalty.configure',
+  /** Award points for purchases loaded without the booking API (admin only). */
+  'loyalty.backfill',
   'segments.read',
   'segments.manage',
   'analytics.read',
