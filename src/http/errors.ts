@@ -47,6 +47,10 @@ export const notFound = (what: string, zhWhat: string) =>
 export const conflict = (code: string, en: string, zh: string, extra?: Record<string, unknown>) =>
   new AppError(409, code, { en, zh }, undefined, extra);
 
+/** A 400 naming every field in `fields`. */
+export const fieldErrors = (fields: BilingualFieldProblem[]) =>
+  new AppError(400, 'VALIDATION_FAILED', { en: `Invalid input: ${fields.map((f) => f.path).join(', ')}`, zh: `输入无效：${fields.map((f) => f.path).join('，')}` }, fields);
+
 /** A 400 naming one field. */
 export const fieldError = (path: string, en: string, zh: string) =>
   new AppError(400, 'VALIDATION_FAILED', { en: `Invalid input: ${path}: ${en}`, zh: `输入无效：${path}：${zh}` }, [{ path, en, zh }]);

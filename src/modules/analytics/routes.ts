@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../http/context.ts';
 import { needs } from '../../http/auth.ts';
-import { badRequest, fieldError, forbidden, requestLang } from '../../http/errors.ts';
+import { fieldError, fieldErrors, forbidden, requestLang } from '../../http/errors.ts';
 import { id } from '../../lib/validation.ts';
 import { CONTENT_TYPES, csvStream } from '../../lib/tabular-export.ts';
 import { can, recordAudit } from '../staff/index.ts';
@@ -124,10 +124,7 @@ export async function analyticsRoutes(app: FastifyInstance, { db, config }: AppC
   }, async (req) => {
     const { settings } = req.body;
     const problems = scoringSettingsProblems(settings).map((p) => ({ ...p, path: `settings.${p.path}` }));
-    if (problems.length) {
-      const paths = problems.map((p) => p.path);
-      throw badRequest('VALIDATION_FAILED', `Invalid input: ${paths.join(', ')}`, `输入无效：${paths.join('，')}`, problems);
-    }
+    if (problems.length) throw fieldErrors(problems);
     await db.tx(async (tx) => {
       const before = (await readScoringSettings(tx)).settings;
       await saveScoringSettings(tx, settings);

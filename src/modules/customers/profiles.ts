@@ -1,5 +1,5 @@
 import { prepared, type Queryable } from '../../db/client.ts';
-import { AppError, conflict, notFound, type BilingualFieldProblem } from '../../http/errors.ts';
+import { conflict, fieldErrors, notFound, type BilingualFieldProblem } from '../../http/errors.ts';
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { can, recordAudit, type Actor } from '../staff/index.ts';
 import { loadAttributeDefinitions } from './attributes.ts';
@@ -98,14 +98,6 @@ export function maskCustomer<T extends { mobile: string | null; email: string | 
 
 const todayInChina = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
-function invalid(problems: BilingualFieldProblem[]): AppError {
-  return new AppError(
-    400, 'VALIDATION_FAILED',
-    { en: `Invalid input: ${problems.map((p) => p.path).join(', ')}`, zh: `输入无效：${problems.map((p) => p.path).join('，')}` },
-    problems,
-  );
-}
-
 interface Prepared {
   fields: Record<string, unknown>;
   attributes?: Record<string, AttributeValue>;
@@ -165,7 +157,7 @@ async function prepare(q: Queryable, input: CustomerInput, kind: 'person' | 'bus
       return { name: c.name, title: c.title ?? null, mobile, email, isPrimary: c.isPrimary ?? false };
     });
   }
-  if (problems.length) throw invalid(problems);
+  if (problems.length) throw fieldErrors(problems);
   return { fields, attributes, contacts };
 }
 
@@ -252,7 +244,7 @@ export async function updateCustomer(q: Queryable, actor: Actor, id: number, inp
   const p = await prepare(q, changes, kind);
   if (kind === 'person' && changes.contacts === undefined && cur.kind === 'business') {
     const n = (await q.query('SELECT count(*)::int AS n FROM customer_contacts WHERE customer_id = $1', [id])).rows[0].n;
-    if (n > 0) throw invalid([{ path: 'kind', en: 'remove the contact people before making this a person', zh: '请先删除联系人再改为个人客户' }]);
+    if (n > 0) throw fieldErrors([{ path: 'kind', en: 'remove the contact people before making this a person', zh: '请先删除联系人再改为个人客户' }]);
   }
   await assertUnique(q, actor, id, p.fields.mobile, p.fields.cardNo);
   const cols = Object.keys(p.fields);

@@ -6,7 +6,7 @@ import { qualifyingTier } from './programme.ts';
 import { programmeVersions, versionAt } from './store.ts';
 import { loadOriginals, originalKey, promotionSegments, returnReversal, saleEarning } from './accrual.ts';
 import { expireDueLots, expirePoints } from './expiry.ts';
-import { upgradeMembers } from './tiers.ts';
+import { upgradeMembers, windowStart } from './tiers.ts';
 
 export const BACKFILL_ACTOR: LedgerActor = { kind: 'system', id: null, name: 'loyalty backfill' };
 
@@ -110,8 +110,7 @@ export async function backfillPoints(db: Db, opts: BackfillOptions = {}): Promis
       const segmentsOf = await promotionSegments(tx, versions, members);
 
       // The tier window as an upgrade after a booking sees it: sales add what was paid, returns take off the refund.
-      const windowStart = new Date(now);
-      windowStart.setUTCMonth(windowStart.getUTCMonth() - current.programme.qualification.windowMonths);
+      const windowFrom = windowStart(current.programme, now);
       const rank = (code: string | null) => ladder.findIndex((t) => t.code === code) + 1;
 
       // Round 2k holds credits, round 2k+1 each member's (k+1)-th return: a return meets exactly the lots earned
@@ -145,7 +144,7 @@ export async function backfillPoints(db: Db, opts: BackfillOptions = {}): Promis
               }
             }
           }
-          if (at >= windowStart && at <= now) {
+          if (at >= windowFrom && at <= now) {
             if (kind === 'sale') {
               spend += paidFen;
               n += 1;

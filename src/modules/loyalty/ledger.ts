@@ -72,6 +72,8 @@ export const forgetTierNames = () => {
   tierCache = null;
 };
 
+const LOCK_ACCOUNTS = `SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id FOR UPDATE`;
+
 /**
  * Locks every named account in customer order and creates the missing ones (in the entry tier), in one statement
  * for the usual case, so concurrent debits of one member queue up and batches over many members never deadlock
@@ -83,8 +85,7 @@ export async function lockAccounts(tx: Queryable, customerIds: number[], entryTi
   const entryId = () => [...tiers].find(([, t]) => t.code === entryTierCode)?.[0] ?? null;
   if (entryTierCode && entryId() == null) tiers = await tierNames(tx, [-1]);
   const r = await tx.query(
-    prepared(`WITH locked AS (
-       SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id FOR UPDATE),
+    prepared(`WITH locked AS (${LOCK_ACCOUNTS}),
      created AS (
        INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
        SELECT c, $2::bigint, now() FROM unnest($1::bigint[]) AS c WHERE c NOT IN (SELECT customer_id FROM locked) ORDER BY c
@@ -97,10 +98,7 @@ export async function lockAccounts(tx: Queryable, customerIds: number[], entryTi
   if (rows.length < ids.length) {
     // Another transaction created some of them meanwhile; they are committed now, so lock them too.
     const have = new Set(rows.map((x) => x.customer_id));
-    const late = await tx.query(
-      `SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id FOR UPDATE`,
-      [ids.filter((id) => !have.has(id))],
-    );
+    const late = await tx.query(LOCK_ACCOUNTS, [ids.filter((id) => !have.has(id))]);
     rows = [...rows, ...late.rows];
   }
   tiers = await tierNames(tx, rows.map((x) => x.tier_id));

@@ -48,7 +48,8 @@ function evaluationQuery(customerFilter: boolean, programme: Programme) {
   SELECT customer_id, cur_id, q_id, spend, n, action FROM decided WHERE action IS NOT NULL`;
 }
 
-function windowStart(programme: Programme, now: Date): Date {
+/** Where a member's qualifying window starts for an evaluation at `now`. */
+export function windowStart(programme: Programme, now: Date): Date {
   const d = new Date(now);
   d.setUTCMonth(d.getUTCMonth() - programme.qualification.windowMonths);
   return d;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { prepared, type Db, type Queryable } from '../../db/client.ts';
-import { AppError, badRequest, conflict, forbidden, type BilingualFieldProblem } from '../../http/errors.ts';
+import { AppError, badRequest, conflict, fieldErrors, forbidden, type BilingualFieldProblem } from '../../http/errors.ts';
 import { normaliseMobile } from '../../lib/phone.ts';
 import { inStoreScope, type Actor } from '../staff/index.ts';
 import { notifyPurchasesRecorded, type RecordedPurchase } from './events.ts';
@@ -45,9 +45,6 @@ const zhFor = (code: string, message: string) =>
 
 export const requestHash = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
 
-function invalid(fields: BilingualFieldProblem[]) {
-  return badRequest('VALIDATION_FAILED', `Invalid input: ${fields.map((f) => f.path).join(', ')}`, `输入无效：${fields.map((f) => f.path).join('，')}`, fields);
-}
 const keyReused = () =>
   conflict('IDEMPOTENCY_KEY_REUSED', 'This source and externalId were already booked with a different content.', '该来源和外部单号已用于另一笔内容不同的记录。');
 const notFoundCode = (code: string, path: string, en: string, zhText: string) =>
@@ -66,7 +63,7 @@ export function validatePurchase(raw: unknown, prefix: string, now = Date.now())
         for (const k of (issue as any).keys as string[]) fields.push({ path: at(base ? `${base}.${k}` : k), en: 'unknown field', zh: '未知字段' });
       } else fields.push({ path: at(base), en: issue.message, zh: zhFor(issue.code, issue.message) });
     }
-    return invalid(fields);
+    return fieldErrors(fields);
   }
   const { basket, problems } = priceBasket(r.data, now);
   let mobile: string | null = null;
@@ -74,7 +71,7 @@ export function validatePurchase(raw: unknown, prefix: string, now = Date.now())
     mobile = normaliseMobile(r.data.mobile);
     if (!mobile) problems.push({ path: 'mobile', en: 'is not a valid China mobile number', zh: '不是有效的中国大陆手机号' });
   }
-  if (problems.length || !basket) return invalid(problems.map((p) => ({ ...p, path: at(p.path) })));
+  if (problems.length || !basket) return fieldErrors(problems.map((p) => ({ ...p, path: at(p.path) })));
   return { parsed: r.data, basket, mobile };
 }
 
