@@ -40,7 +40,7 @@ test('a transaction commits everything or nothing', async () => {
 });
 
 test('array parameters arrive element for element, whatever characters the strings hold', async () => {
-  const texts = ['plain', '', 'NULL', 'a,b', '{braces}', 'quote " inside', 'back\\slash', '换行\n和制表\t', "o'clock", ' spaced ', null];
+  const texts = ['plain', '', 'NULL', 'a,b', '{braces}', 'quote " inside', 'back\\slash', '换行\n和制表\t', "o'clock", ' spaced ', '{"json":"text \\"quoted\\" and \\\\ slashed"}', 'emoji 🎁 and "quote"', null];
   const at = new Date('2026-11-23T01:02:03.456Z');
   const r = await db.query(
     `SELECT $1::text[] AS texts, $2::bigint[] AS ids, $3::timestamptz[] AS times, $4::boolean[] AS flags, $5::int[] AS none`,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../http/errors.ts';
-import { expiryFor, pointsForBasket, programmeSchema, qualifyingTier, validateProgramme, type Programme } from './programme.ts';
+import { businessDay, expiryFor, pointsForBasket, programmeSchema, qualifyingTier, validateProgramme, zonedMidnight, type Programme } from './programme.ts';
 
 export function sampleProgramme(overrides: Partial<Programme> = {}): Programme {
   return programmeSchema.parse({
@@ -60,6 +60,23 @@ test('the promotion date is the business day in Shanghai, not the UTC day', () =
   const p = sampleProgramme({ promotions: [programmeSchema.shape.promotions.element.parse({ code: 'd', nameZh: '双倍', nameEn: 'Double', from: '2026-12-01', to: '2026-12-01', multiplierPct: 200 })] });
   // 2026-11-30T17:00Z is 01:00 on 1 December in Shanghai.
   assert.equal(pointsForBasket({ lines: [line('彩妆', 10_000)], tierCode: null }, p, new Date('2026-11-30T17:00:00Z')).points, 200);
+});
+
+test('business days and local midnights follow the zone across daylight-saving changes, table-driven', () => {
+  const days: [string, string, string][] = [
+    ['2026-11-01T03:30:00Z', 'America/New_York', '2026-10-31'],
+    ['2026-11-01T04:30:00Z', 'America/New_York', '2026-11-01'],
+    ['2026-11-02T04:30:00Z', 'America/New_York', '2026-11-01'],
+    ['2026-03-28T23:30:00Z', 'Europe/Berlin', '2026-03-29'],
+    ['2026-10-24T22:30:00Z', 'Europe/Berlin', '2026-10-25'],
+    ['2026-10-25T22:30:00Z', 'Europe/Berlin', '2026-10-25'],
+    ['2026-06-30T16:00:00Z', 'Asia/Shanghai', '2026-07-01'],
+  ];
+  for (const [at, zone, date] of days) assert.equal(businessDay(new Date(at), zone).date, date, `${at} in ${zone}`);
+  assert.equal(zonedMidnight(2026, 3, 29, 'Europe/Berlin').toISOString(), '2026-03-28T23:00:00.000Z');
+  assert.equal(zonedMidnight(2026, 3, 30, 'Europe/Berlin').toISOString(), '2026-03-29T22:00:00.000Z');
+  assert.equal(zonedMidnight(2026, 11, 2, 'America/New_York').toISOString(), '2026-11-02T05:00:00.000Z');
+  assert.equal(zonedMidnight(2027, 1, 1, 'Asia/Shanghai').toISOString(), '2026-12-31T16:00:00.000Z');
 });
 
 test('a ladder that does not increase is refused with TIER_LADDER_NOT_INCREASING', () => {

@@ -175,26 +175,48 @@ export interface EarnResult {
 }
 
 const partsFormat = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, number>();
 const QUARTER_HOUR = 900_000;
+const DAY = 86_400_000;
+/** Per zone: UTC day → the offset all day, or NaN on a day the offset changes; quarter hour → offset on such days. */
+const dayOffsets = new Map<string, Map<number, number>>();
+const quarterOffsets = new Map<string, Map<number, number>>();
 
-/** The zone's offset from UTC at an instant, asking Intl once per quarter hour (zones change offset only on quarter hours). */
-function zoneOffsetMs(at: number, timeZone: string): number {
-  const key = `${timeZone}|${Math.floor(at / QUARTER_HOUR)}`;
-  let offset = offsets.get(key);
-  if (offset === undefined) {
-    let f = partsFormat.get(timeZone);
-    if (!f) {
-      f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-      partsFormat.set(timeZone, f);
-    }
-    const o: Record<string, string> = {};
-    for (const p of f.formatToParts(new Date(at))) o[p.type] = p.value;
-    const wholeSecond = at - (((at % 1000) + 1000) % 1000);
-    offset = Date.UTC(Number(o.year), Number(o.month) - 1, Number(o.day), Number(o.hour), Number(o.minute), Number(o.second)) - wholeSecond;
-    if (offsets.size > 100_000) offsets.clear();
-    offsets.set(key, offset);
+function askZoneOffset(at: number, timeZone: string): number {
+  let f = partsFormat.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    partsFormat.set(timeZone, f);
   }
+  const o: Record<string, string> = {};
+  for (const p of f.formatToParts(new Date(at))) o[p.type] = p.value;
+  const wholeSecond = at - (((at % 1000) + 1000) % 1000);
+  return Date.UTC(Number(o.year), Number(o.month) - 1, Number(o.day), Number(o.hour), Number(o.minute), Number(o.second)) - wholeSecond;
+}
+
+function cacheOf(caches: Map<string, Map<number, number>>, timeZone: string): Map<number, number> {
+  let c = caches.get(timeZone);
+  if (!c || c.size > 100_000) caches.set(timeZone, (c = new Map()));
+  return c;
+}
+
+/**
+ * The zone's offset from UTC at an instant. Intl is asked twice per UTC day (a day whose ends agree has one offset
+ * throughout: zones change offset at most twice a year) and once per quarter hour on the rare days that change.
+ */
+function zoneOffsetMs(at: number, timeZone: string): number {
+  const days = cacheOf(dayOffsets, timeZone);
+  const day = Math.floor(at / DAY);
+  let offset = days.get(day);
+  if (offset === undefined) {
+    const first = askZoneOffset(day * DAY, timeZone);
+    offset = first === askZoneOffset(day * DAY + DAY - QUARTER_HOUR, timeZone) ? first : NaN;
+    days.set(day, offset);
+  }
+  if (!Number.isNaN(offset)) return offset;
+  const quarters = cacheOf(quarterOffsets, timeZone);
+  const quarter = Math.floor(at / QUARTER_HOUR);
+  offset = quarters.get(quarter);
+  if (offset === undefined) quarters.set(quarter, (offset = askZoneOffset(quarter * QUARTER_HOUR, timeZone)));
   return offset;
 }
 

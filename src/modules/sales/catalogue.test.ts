@@ -120,9 +120,11 @@ test('targets refuse unknown stores, bad months, fractional fen and a reversed p
   assert.equal(rev.statusCode, 400);
 });
 
-test('stores and products are deactivated, never deleted, so no purchase loses what it refers to', async () => {
+test('stores, products and customers are deactivated or erased, never deleted, so no purchase loses what it refers to', async () => {
   await t.db.query(`INSERT INTO products (sku, name, category, price_fen) VALUES ('KEEP-001', '保湿面霜', '护肤', 25900)`);
   await assert.rejects(t.db.query(`DELETE FROM products WHERE sku = 'KEEP-001'`), /never deleted/);
   await assert.rejects(t.db.query(`DELETE FROM stores WHERE code = 'BJ001'`), /never deleted/);
+  await t.db.query(`INSERT INTO customers (name, mobile) VALUES ('王芳', '13900001234')`);
+  await assert.rejects(t.db.query(`DELETE FROM customers WHERE mobile = '13900001234'`), /never deleted/);
   assert.equal((await t.db.query(`SELECT count(*)::int AS n FROM products WHERE sku = 'KEEP-001'`)).rows[0].n, 1);
 });
