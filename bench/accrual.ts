@@ -7,7 +7,7 @@
  */
 import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
 import { saveProgramme, currentProgramme } from '../src/modules/loyalty/store.ts';
-import { benchDb, loadInChild, rng, seedTillChain, startBenchServer, tillPurchases, timed } from './lib.ts';
+import { benchDb, loadInChild, rng, seedTillChain, startBenchServer, tillPurchases, timed, warmUpChain } from './lib.ts';
 import type { Db } from '../src/db/client.ts';
 import '../src/modules/registry.ts';
 import { notifyPurchasesRecorded, type RecordedPurchase } from '../src/modules/sales/index.ts';
@@ -80,6 +80,7 @@ async function apiBench(db: Db, arg: (name: string, def: number) => number) {
   const { app, url } = await startBenchServer(db);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
   const purchase = tillPurchases(7, chain);
+  await timed('warm-up: 5,000 purchases booked, then VACUUM ANALYZE', () => warmUpChain(db, url, headers, purchase));
 
   const bulkRequests = arg('bulk-requests', 20);
   const bodies = Array.from({ length: bulkRequests }, () => {

@@ -5,10 +5,12 @@
  * Seeds its own chain set-based in SQL (bench/generate.ts had not landed on main when this was written).
  */
 import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
-import { benchDb, loadInChild, seedTillChain, startBenchServer, tillPurchases, timed } from './lib.ts';
+import { backendCpu, benchDb, cpuBetween, loadInChild, seedTillChain, startBenchServer, tillPurchases, timed, warmUpChain } from './lib.ts';
 
 // Its own database, recreated every run, so the shared generated chain in patron_bench is never dropped.
 const URL = process.env.PATRON_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/patron_bench_purchases';
+
+const cpuPer = (seconds: number, n: number) => `${((seconds * 1000) / n).toFixed(3)} ms`;
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -33,6 +35,7 @@ export default async function (args: string[]) {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
 
   const purchase = tillPurchases(42, chain, { byMobile: true, purchasedAt: (rand) => new Date(Date.now() - Math.floor(rand() * 300 * 86_400_000)) });
+  await timed('warm-up: 5,000 purchases booked, then VACUUM ANALYZE', () => warmUpChain(db, url, headers, purchase));
 
   // (a) bulk
   const bodies = Array.from({ length: bulkRequests }, () => {
@@ -40,6 +43,9 @@ export default async function (args: string[]) {
     return { lines: items.reduce((s, p) => s + p.lines.length, 0), body: JSON.stringify({ purchases: items }) };
   });
   const totalLines = bodies.reduce((s, b) => s + b.lines, 0);
+  // The bulk client runs in this process; its share (sending bodies, reading answers) is small next to booking.
+  const node0 = process.cpuUsage();
+  const pg0 = await backendCpu(db);
   const started = performance.now();
   const latencies: number[] = [];
   let next = 0;
@@ -55,20 +61,24 @@ export default async function (args: string[]) {
     }
   }));
   const secs = (performance.now() - started) / 1000;
+  const node = process.cpuUsage(node0);
+  const pgSeconds = cpuBetween(pg0, await backendCpu(db));
   latencies.sort((x, y) => x - y);
   console.log(
     `bulk: ${bulkRequests} requests × 1,000 purchases, ${totalLines} lines in ${secs.toFixed(2)} s = ${Math.round(totalLines / secs)} lines/s ` +
       `(${Math.round((bulkRequests * 1000) / secs)} purchases/s; per request p50 ${Math.round(latencies[Math.floor(latencies.length / 2)]!)} ms, ` +
       `max ${Math.round(latencies.at(-1)!)} ms; ${bulkConcurrency} in flight; ${failed} failed requests; target > 20,000 lines/s)`,
   );
+  console.log(`  CPU per bulk purchase: app ${cpuPer((node.user + node.system) / 1e6, bulkRequests * 1000)}` + (pgSeconds != null ? ` + PostgreSQL ${cpuPer(pgSeconds, bulkRequests * 1000)}` : ''));
 
   // (b) single purchases, from a load generator in its own process; a fresh externalId per request so every one books.
   const pool = Array.from({ length: 5000 }, () => purchase('bench-single'));
-  const { result: r } = await loadInChild(db, {
+  const { result: r, nodeSeconds, pgSeconds: pgSingle } = await loadInChild(db, {
     label: 'single purchases (target > 1,500 req/s, p99 < 50 ms)', url, connections, duration,
     headers: { authorization: headers.authorization }, post: { path: '/api/purchases', bodies: pool, uniqueExternalId: 'S' },
   });
   const booked = await db.query(`SELECT count(*) FILTER (WHERE source = 'bench-single')::int AS single, count(*) FILTER (WHERE source = 'bench-bulk')::int AS bulk FROM purchases`);
+  console.log(`  server CPU per single purchase: app ${cpuPer(nodeSeconds, r.requests)}` + (pgSingle != null ? ` + PostgreSQL ${cpuPer(pgSingle, r.requests)}` : ''));
   console.log(`booked: ${booked.rows[0].bulk} bulk, ${booked.rows[0].single} single purchases (${r.non2xx} non-2xx)`);
   await app.close();
   await db.close();

@@ -131,10 +131,11 @@ export async function bookPoints(
   const refKey = (c: number, k: string, t: string, id: string) => `${c}\u0000${k}\u0000${t}\u0000${id}`;
   if (withRef.length) {
     const r = await tx.query(
+      // One index probe per ref, however few entries the planner believes the ledger holds (it grows with every booking).
       prepared(`SELECT l.customer_id, l.kind, l.ref_type, l.ref_id, l.id, l.points, l.details
-         FROM loyalty_ledger l
-         JOIN unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS k(customer_id, kind, ref_type, ref_id)
-           ON l.customer_id = k.customer_id AND l.kind = k.kind AND l.ref_type = k.ref_type AND l.ref_id = k.ref_id`),
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS k(customer_id, kind, ref_type, ref_id)
+         CROSS JOIN LATERAL (SELECT * FROM loyalty_ledger l
+                              WHERE l.customer_id = k.customer_id AND l.kind = k.kind AND l.ref_type = k.ref_type AND l.ref_id = k.ref_id) l`),
       [withRef.map((e) => e.customerId), withRef.map((e) => e.kind), withRef.map((e) => e.ref!.type), withRef.map((e) => e.ref!.id)],
     );
     for (const x of r.rows) existing.set(refKey(x.customer_id, x.kind, x.ref_type, x.ref_id), { id: x.id, points: x.points, details: x.details });

@@ -7,6 +7,8 @@ import { currentProgramme } from './store.ts';
  * once), 'pend' (qualifies lower: the grace period starts), 'down' (grace period over), 'clear' (qualifies again
  * while a downgrade was pending). Spend is sales minus returns paid in the rolling window; purchases count sales.
  */
+const windowSums = `sum(CASE WHEN p.kind = 'sale' THEN p.paid_fen ELSE -abs(p.paid_fen) END)::bigint AS spend, count(*) FILTER (WHERE p.kind = 'sale') AS n`;
+
 function evaluationQuery(customerFilter: boolean, programme: Programme) {
   // The highest qualifying rung as one CASE per member (thresholds stay parameters: $2/$3 arrays by rung).
   const rung = (i: number) => {
@@ -22,21 +24,25 @@ function evaluationQuery(customerFilter: boolean, programme: Programme) {
   WITH ladder AS (
     SELECT l.ord, t.id AS tier_id
       FROM unnest($1::text[]) WITH ORDINALITY AS l(code, ord)
-      JOIN loyalty_tiers t ON t.code = l.code),
+      JOIN loyalty_tiers t ON t.code = l.code),${customerFilter ? '' : `
   stats AS (
-    SELECT p.customer_id,
-           sum(CASE WHEN p.kind = 'sale' THEN p.paid_fen ELSE -abs(p.paid_fen) END)::bigint AS spend,
-           count(*) FILTER (WHERE p.kind = 'sale') AS n
+    SELECT p.customer_id, ${windowSums}
       FROM purchases p
-     WHERE p.purchased_at >= $4 AND p.purchased_at <= $5 ${customerFilter ? 'AND p.customer_id = ANY($8::bigint[])' : ''}
-     GROUP BY p.customer_id),
+     WHERE p.purchased_at >= $4 AND p.purchased_at <= $5
+     GROUP BY p.customer_id),`}
   ev AS (
     SELECT a.customer_id, a.tier_id AS cur_id, a.tier_downgrade_at, coalesce(cur.ord, 0) AS cur_ord,
            coalesce(s.spend, 0) AS spend, coalesce(s.n, 0) AS n,
            ${whens ? `CASE WHEN s.customer_id IS NULL THEN 1 ${whens} ELSE 1 END` : '1'} AS q_ord
       FROM loyalty_accounts a
       LEFT JOIN ladder cur ON cur.tier_id = a.tier_id
-      LEFT JOIN stats s ON s.customer_id = a.customer_id
+      ${customerFilter
+        // Each named member's own purchases by index, whatever the plan thinks the list holds: joining a list of them to
+        // the window's purchases read every purchase in the window, or compared every member with every other.
+        ? `CROSS JOIN LATERAL (
+             SELECT max(p.customer_id) AS customer_id, ${windowSums}
+               FROM purchases p WHERE p.customer_id = a.customer_id AND p.purchased_at >= $4 AND p.purchased_at <= $5) s`
+        : 'LEFT JOIN stats s ON s.customer_id = a.customer_id'}
      WHERE $6::text IS NOT NULL ${customerFilter ? 'AND a.customer_id = ANY($8::bigint[])' : ''}),
   decided AS (
     SELECT ev.customer_id, ev.cur_id, q.tier_id AS q_id, ev.spend, ev.n,

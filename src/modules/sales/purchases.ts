@@ -245,7 +245,9 @@ async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
        SELECT f.asked, c.id, c.status, c.merged_into, NULL::text, f.card_no, f.depth + 1
          FROM found f JOIN customers c ON c.id = f.merged_into WHERE f.status = 'merged' AND f.depth < 10)
      SELECT 'k' AS t, k.source AS a, k.external_id AS b, k.request_hash AS h, k.customer_id AS n, k.purchase_id AS m, k.extras AS x
-       FROM unnest($1::text[], $2::text[]) AS u(source, external_id) JOIN purchase_keys k ON k.source = u.source AND k.external_id = u.external_id
+       FROM unnest($1::text[], $2::text[]) AS u(source, external_id)
+       -- One probe per key, however few keys the planner believes there are (the table grows with every booking).
+       CROSS JOIN LATERAL (SELECT * FROM purchase_keys k WHERE k.source = u.source AND k.external_id = u.external_id) k
      UNION ALL
      SELECT 'c', mobile, card_no, NULL, asked, id, NULL FROM found WHERE status = 'active'
      UNION ALL
