@@ -2,13 +2,13 @@ import { prepared, type Db, type Queryable } from '../../db/client.ts';
 import type { Programme } from './programme.ts';
 import { currentProgramme } from './store.ts';
 
+const windowSums = `sum(CASE WHEN p.kind = 'sale' THEN p.paid_fen ELSE -abs(p.paid_fen) END)::bigint AS spend, count(*) FILTER (WHERE p.kind = 'sale') AS n`;
+
 /**
  * The members whose tier should change, with their window spend and purchase count: 'up' (qualifies higher, at
  * once), 'pend' (qualifies lower: the grace period starts), 'down' (grace period over), 'clear' (qualifies again
  * while a downgrade was pending). Spend is sales minus returns paid in the rolling window; purchases count sales.
  */
-const windowSums = `sum(CASE WHEN p.kind = 'sale' THEN p.paid_fen ELSE -abs(p.paid_fen) END)::bigint AS spend, count(*) FILTER (WHERE p.kind = 'sale') AS n`;
-
 function evaluationQuery(customerFilter: boolean, programme: Programme) {
   // The highest qualifying rung as one CASE per member (thresholds stay parameters: $2/$3 arrays by rung).
   const rung = (i: number) => {

@@ -165,7 +165,7 @@ async function storedKeys(q: Queryable, keys: [string, string][]): Promise<Map<s
   const r = await q.query(
     prepared(`SELECT k.source, k.external_id, k.request_hash, k.customer_id, k.purchase_id, k.extras
        FROM unnest($1::text[], $2::text[]) AS x(source, external_id)
-       JOIN purchase_keys k ON k.source = x.source AND k.external_id = x.external_id`),
+       CROSS JOIN LATERAL (SELECT * FROM purchase_keys k WHERE k.source = x.source AND k.external_id = x.external_id) k`),
     [keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
   return new Map(r.rows.map((row: any) => [keyOf(row.source, row.external_id), { hash: row.request_hash, customerId: row.customer_id, purchaseId: row.purchase_id, extras: row.extras }]));
