@@ -1,6 +1,6 @@
 import { prepared, type Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
-import { bookPoints, lockAccounts, tierNames, type BookEntry } from './ledger.ts';
+import { bookedRefs, bookPoints, lockAccounts, tierNames, type BookEntry } from './ledger.ts';
 import { expiryFor, pointsForBasket, type EarnReason, type EarnResult } from './programme.ts';
 import { programmeVersions, versionAt, type ProgrammeVersion } from './store.ts';
 import { upgradeMembers } from './tiers.ts';
@@ -116,7 +116,11 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   const versions = await programmeVersions(tx);
   const now = new Date();
   const current = versionAt(versions, now);
-  const accounts = await lockAccounts(tx, purchases.map((p) => p.customerId), current.programme.tiers[0]?.code ?? null);
+  // The ledger's replay check needs no lock (its refs are this batch's purchases): it goes out with the lock.
+  const [accounts, alreadyBooked] = await Promise.all([
+    lockAccounts(tx, purchases.map((p) => p.customerId), current.programme.tiers[0]?.code ?? null),
+    bookedRefs(tx, purchases.map((p) => ({ customerId: p.customerId, kind: p.kind === 'sale' ? ('earn' as const) : ('reverse' as const), ref: { type: 'purchase', id: String(p.purchaseId) } }))),
+  ]);
 
   const returns = purchases.filter((p) => p.kind === 'return' && p.originalPurchaseId != null);
   const originals = await loadOriginals(tx, returns.map((p) => p.customerId), returns.map((p) => p.originalPurchaseId!));
@@ -137,13 +141,16 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
     if (entry) entries.push(entry);
   }
 
-  const booked = await bookPoints(tx, entries, { accounts });
+  const buyers = [...new Set(purchases.filter((p) => p.kind === 'sale').map((p) => p.customerId))];
+  // The tier check reads purchases, not points: it goes out in the same packet as the ledger's insert.
+  const [booked, upgraded] = await Promise.all([
+    bookPoints(tx, entries, { accounts, booked: alreadyBooked }),
+    upgradeMembers(tx, current.programme, buyers, now),
+  ]);
   const finalBalance = new Map([...accounts].map(([id, a]) => [id, a.balance]));
   for (const b of booked) if (!b.replayed) finalBalance.set(b.customerId, b.balance);
   for (const b of booked) if (b.replayed) finalBalance.set(b.customerId, Math.max(finalBalance.get(b.customerId) ?? 0, b.balance));
 
-  const buyers = [...new Set(purchases.filter((p) => p.kind === 'sale').map((p) => p.customerId))];
-  const upgraded = await upgradeMembers(tx, current.programme, buyers, now);
   const tiers = await tierNames(tx, [...upgraded.values()]);
   for (const p of purchases) {
     const pend = pending.get(p.purchaseId)!;

@@ -1,5 +1,4 @@
-import { prepared, type Queryable } from '../../db/client.ts';
-import { insertRows } from '../../db/client.ts';
+import { insertRows, prepared, queueWrite, type Queryable } from '../../db/client.ts';
 import { badRequest, conflict } from '../../http/errors.ts';
 
 export type LedgerKind = 'earn' | 'reverse' | 'redeem' | 'adjust' | 'expire' | 'award' | 'refund';
@@ -105,6 +104,26 @@ export async function lockAccounts(tx: Queryable, customerIds: number[], entryTi
   return new Map(rows.map((x) => [x.customer_id, { customerId: x.customer_id, balance: x.points_balance, tierId: x.tier_id, tierCode: x.tier_id != null ? (tiers.get(x.tier_id)?.code ?? null) : null }]));
 }
 
+export interface BookedRef { id: number; points: number; details: Record<string, unknown> }
+const refKey = (c: number, k: string, t: string, id: string) => `${c}\u0000${k}\u0000${t}\u0000${id}`;
+
+/** The entries already in the ledger under the same (member, kind, ref), by one index probe per ref. */
+export async function bookedRefs(tx: Queryable, entries: Pick<BookEntry, 'customerId' | 'kind' | 'ref'>[]): Promise<Map<string, BookedRef>> {
+  const existing = new Map<string, BookedRef>();
+  const withRef = entries.filter((e) => e.ref);
+  if (!withRef.length) return existing;
+  const r = await tx.query(
+    // One index probe per ref, however few entries the planner believes the ledger holds (it grows with every booking).
+    prepared(`SELECT l.customer_id, l.kind, l.ref_type, l.ref_id, l.id, l.points, l.details
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS k(customer_id, kind, ref_type, ref_id)
+       CROSS JOIN LATERAL (SELECT * FROM loyalty_ledger l
+                            WHERE l.customer_id = k.customer_id AND l.kind = k.kind AND l.ref_type = k.ref_type AND l.ref_id = k.ref_id) l`),
+    [withRef.map((e) => e.customerId), withRef.map((e) => e.kind), withRef.map((e) => e.ref!.type), withRef.map((e) => e.ref!.id)],
+  );
+  for (const x of r.rows) existing.set(refKey(x.customer_id, x.kind, x.ref_type, x.ref_id), { id: x.id, points: x.points, details: x.details });
+  return existing;
+}
+
 export const insufficientPoints = (customerId: number, balance: number, requested: number) =>
   conflict('INSUFFICIENT_POINTS', `Not enough points: the balance is ${balance}, ${requested} requested.`, `积分不足：当前余额 ${balance}，需要 ${requested}。`, { customerId, balance, requested });
 
@@ -117,7 +136,13 @@ export const insufficientPoints = (customerId: number, balance: number, requeste
 export async function bookPoints(
   tx: Queryable,
   entries: BookEntry[],
-  opts: { actor?: LedgerActor; entryTierCode?: string | null; accounts?: Map<number, LockedAccount> } = {},
+  opts: {
+    actor?: LedgerActor;
+    entryTierCode?: string | null;
+    accounts?: Map<number, LockedAccount>;
+    /** The entries' refs already looked up with `bookedRefs` (sent alongside the lock, saving a round trip). */
+    booked?: Map<string, BookedRef>;
+  } = {},
 ): Promise<Booked[]> {
   if (entries.length === 0) return [];
   for (const [i, e] of entries.entries()) {
@@ -126,20 +151,7 @@ export async function bookPoints(
   }
   const actor = opts.actor ?? SYSTEM;
   const accounts = opts.accounts ?? (await lockAccounts(tx, entries.map((e) => e.customerId), opts.entryTierCode ?? null));
-  const withRef = entries.filter((e) => e.ref);
-  const existing = new Map<string, { id: number; points: number; details: Record<string, unknown> }>();
-  const refKey = (c: number, k: string, t: string, id: string) => `${c}\u0000${k}\u0000${t}\u0000${id}`;
-  if (withRef.length) {
-    const r = await tx.query(
-      // One index probe per ref, however few entries the planner believes the ledger holds (it grows with every booking).
-      prepared(`SELECT l.customer_id, l.kind, l.ref_type, l.ref_id, l.id, l.points, l.details
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS k(customer_id, kind, ref_type, ref_id)
-         CROSS JOIN LATERAL (SELECT * FROM loyalty_ledger l
-                              WHERE l.customer_id = k.customer_id AND l.kind = k.kind AND l.ref_type = k.ref_type AND l.ref_id = k.ref_id) l`),
-      [withRef.map((e) => e.customerId), withRef.map((e) => e.kind), withRef.map((e) => e.ref!.type), withRef.map((e) => e.ref!.id)],
-    );
-    for (const x of r.rows) existing.set(refKey(x.customer_id, x.kind, x.ref_type, x.ref_id), { id: x.id, points: x.points, details: x.details });
-  }
+  const existing = opts.booked ?? (await bookedRefs(tx, entries));
   const balance = new Map([...accounts].map(([id, a]) => [id, a.balance]));
   const out: Booked[] = [];
   const toWrite: { e: BookEntry; points: number; shortfall: number; idx: number }[] = [];
@@ -195,6 +207,7 @@ export async function bookPoints(
         'loyalty_lots',
         [{ name: 'customer_id', type: 'bigint' }, { name: 'ledger_id', type: 'bigint' }, { name: 'points', type: 'bigint' }, { name: 'remaining', type: 'bigint' }, { name: 'earned_at', type: 'timestamptz' }, { name: 'expires_at', type: 'timestamptz' }],
         credits.map(({ w, row }) => [w.e.customerId, row.id, w.points, w.points, row.created_at, w.e.expiresAt ?? null]),
+        { queue: true },
       );
     }
     const debit = new Map<number, number>();
@@ -204,7 +217,8 @@ export async function bookPoints(
       if (w.points < 0) debit.set(w.e.customerId, (debit.get(w.e.customerId) ?? 0) - w.points);
     }
     if (debit.size) await consumeLots(tx, [...debit.keys()], [...debit.values()]);
-    await tx.query(
+    await queueWrite(
+      tx,
       prepared(`UPDATE loyalty_accounts a SET points_balance = a.points_balance + d.delta, updated_at = now()
          FROM unnest($1::bigint[], $2::bigint[]) AS d(customer_id, delta) WHERE a.customer_id = d.customer_id AND d.delta <> 0`),
       [[...delta.keys()], [...delta.values()]],
@@ -219,7 +233,8 @@ export async function bookPoints(
  * member's lots are read by index (LATERAL), never by scanning every lot when statistics are missing (PGlite).
  */
 async function consumeLots(tx: Queryable, customerIds: number[], amounts: number[]): Promise<void> {
-  await tx.query(
+  await queueWrite(
+    tx,
     prepared(`WITH d AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS d(customer_id, amount)),
           o AS (SELECT d.customer_id, x.id, x.remaining, d.amount, x.before
                   FROM d CROSS JOIN LATERAL (

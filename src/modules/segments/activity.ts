@@ -1,4 +1,4 @@
-import { prepared, type Queryable } from '../../db/client.ts';
+import { prepared, queueWrite, type Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
 
 /** One row of a customer's roll-up: everything (dimension 'all', key ''), or one store, category or channel. */
@@ -54,7 +54,8 @@ export function activityDeltas(purchases: RecordedPurchase[]): ActivityDelta[] {
 export async function recordActivity(tx: Queryable, purchases: RecordedPurchase[]): Promise<void> {
   const deltas = activityDeltas(purchases);
   if (!deltas.length) return;
-  await tx.query(
+  await queueWrite(
+    tx,
     prepared(`INSERT INTO customer_activity AS a (customer_id, dimension, key, first_at, last_at, purchases, spend_fen)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $4::timestamptz[], $5::int[], $6::bigint[])
      ON CONFLICT (customer_id, dimension, key) DO UPDATE SET
