@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDb } from '../../test/support.ts';
-import { prepared, type Db } from './client.ts';
+import { prepared, queueWrite, type Db } from './client.ts';
 
 let db: Db & { drop(): Promise<void> };
 before(async () => {
@@ -60,4 +60,42 @@ test('a statement marked prepared answers like any other, with fresh parameters 
   const inTx = await db.tx(async (tx) => [(await tx.query(text, [10, []])).rows[0], (await tx.query(text, [11, null])).rows[0]]);
   assert.deepEqual(inTx, [{ doubled: 20, names: [] }, { doubled: 22, names: null }]);
   assert.equal(prepared(text), text, 'marking twice changes nothing');
+});
+
+test('queued writes run in order with the statements around them and commit with the transaction', async () => {
+  await db.exec('CREATE TABLE queue_probe (n int PRIMARY KEY)');
+  const seen = await db.tx(async (tx) => {
+    await queueWrite(tx, 'INSERT INTO queue_probe VALUES (1)');
+    await queueWrite(tx, 'UPDATE queue_probe SET n = n + 1');
+    const r = await tx.query('SELECT n FROM queue_probe');
+    await queueWrite(tx, 'INSERT INTO queue_probe VALUES (10)');
+    return r.rows;
+  });
+  assert.deepEqual(seen, [{ n: 2 }]);
+  assert.deepEqual((await db.query('SELECT n FROM queue_probe ORDER BY n')).rows, [{ n: 2 }, { n: 10 }]);
+});
+
+test('a queued write that fails rolls the whole transaction back and its own error is thrown', async () => {
+  await db.exec('CREATE TABLE queue_fail_probe (n int PRIMARY KEY)');
+  await db.query('INSERT INTO queue_fail_probe VALUES (1)');
+  await assert.rejects(
+    db.tx(async (tx) => {
+      await tx.query('INSERT INTO queue_fail_probe VALUES (2)');
+      await queueWrite(tx, 'INSERT INTO queue_fail_probe VALUES (1)');
+    }),
+    /duplicate key/,
+  );
+  await assert.rejects(
+    db.tx(async (tx) => {
+      await queueWrite(tx, 'INSERT INTO queue_fail_probe VALUES (1)');
+      await tx.query('INSERT INTO queue_fail_probe VALUES (3)');
+    }),
+    /duplicate key/,
+  );
+  assert.deepEqual((await db.query('SELECT n FROM queue_fail_probe')).rows, [{ n: 1 }]);
+});
+
+test('statements sent together in a transaction each get their own answer', async () => {
+  const [a, b] = await db.tx((tx) => Promise.all([tx.query('SELECT 1 AS n'), tx.query('SELECT $1::int AS n', [2])]));
+  assert.deepEqual([a.rows, b.rows], [[{ n: 1 }], [{ n: 2 }]]);
 });

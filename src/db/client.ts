@@ -79,6 +79,8 @@ export function openPglite(dataDir: string | undefined): Db {
           },
           queue(text, params) {
             pending = pending.then(() => inner.query(text, params));
+            // Handled here so a failure waits, unreported, for the next statement or the commit to throw it.
+            pending.catch(() => undefined);
           },
         });
         await pending;
