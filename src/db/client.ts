@@ -181,7 +181,7 @@ export function openPostgres(url: string, poolSize = 20): Db {
     let corked = false;
     let failure: unknown;
     const queued: Promise<unknown>[] = [];
-    const send = <T>(statement: () => Promise<T>): Promise<T> => {
+    const send = <T>(statement: () => Promise<T>, queuedWrite = false): Promise<T> => {
       if (!corked && socket?.cork && socket.uncork) {
         corked = true;
         socket.cork();
@@ -191,26 +191,19 @@ export function openPostgres(url: string, poolSize = 20): Db {
           socket.uncork!();
         });
       }
-      return statement();
+      // A queued write that failed aborted the transaction; its error says why, a later one only that it was aborted.
+      return statement().catch((err) => {
+        if (queuedWrite) failure ??= err;
+        throw failure ?? err;
+      });
     };
     return {
-      async query(text, params) {
-        try {
-          return await send(() => run(client, text, params));
-        } catch (err) {
-          // A queued write that failed aborted the transaction; its error says why, the later one only that it was aborted.
-          throw failure ?? err;
-        }
-      },
+      query: (text, params) => send(() => run(client, text, params)),
       async exec(sql) {
-        try {
-          await send(() => client.query(sql));
-        } catch (err) {
-          throw failure ?? err;
-        }
+        await send(() => client.query(sql));
       },
       queue(text, params) {
-        queued.push(send(() => run(client, text, params)).catch((err) => (failure ??= err)));
+        queued.push(send(() => run(client, text, params), true).catch(() => undefined));
       },
       async commit() {
         const commit = send(() => client.query('COMMIT'));

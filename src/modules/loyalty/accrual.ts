@@ -62,6 +62,13 @@ export async function promotionSegments(tx: Queryable, versions: ProgrammeVersio
   return segmentsOf;
 }
 
+/** The ledger key of a purchase's entry (an earn for a sale, a reversal for a return): what a replay finds it by. */
+const ledgerKeyOf = (p: RecordedPurchase) => ({
+  customerId: p.customerId,
+  kind: p.kind === 'sale' ? ('earn' as const) : ('reverse' as const),
+  ref: { type: 'purchase', id: String(p.purchaseId) },
+});
+
 /** A sale valued with the programme version in force at its purchasedAt and the member's tier; the entry is null when it earns nothing. */
 export function saleEarning(p: RecordedPurchase, tierCode: string | null, segmentIds: number[], versions: ProgrammeVersion[], timeZone: string): { earned: EarnResult; entry: BookEntry | null } {
   const v = versionAt(versions, p.purchasedAt);
@@ -70,8 +77,8 @@ export function saleEarning(p: RecordedPurchase, tierCode: string | null, segmen
   return {
     earned,
     entry: {
-      customerId: p.customerId, kind: 'earn', points: earned.points, reasonCode: 'PURCHASE', reason: 'points for a purchase',
-      ref: { type: 'purchase', id: String(p.purchaseId) }, purchaseId: p.purchaseId, programmeVersion: v.version,
+      ...ledgerKeyOf(p), points: earned.points, reasonCode: 'PURCHASE', reason: 'points for a purchase',
+      purchaseId: p.purchaseId, programmeVersion: v.version,
       expiresAt: expiryFor(v.programme, p.purchasedAt, timeZone), details: { basisFen: earned.basisFen, tier: tierCode, reasons: earned.reasons },
     },
   };
@@ -96,8 +103,8 @@ export function returnReversal(p: RecordedPurchase, o: OriginalEarn | undefined)
   return {
     rule,
     entry: {
-      customerId: p.customerId, kind: 'reverse', points: -owedNow, reasonCode: 'RETURN', reason: 'points taken back for a return',
-      ref: { type: 'purchase', id: String(p.purchaseId) }, purchaseId: p.originalPurchaseId, clamp: true,
+      ...ledgerKeyOf(p), points: -owedNow, reasonCode: 'RETURN', reason: 'points taken back for a return',
+      purchaseId: p.originalPurchaseId, clamp: true,
       details: { returnPurchaseId: p.purchaseId, originalPurchaseId: p.originalPurchaseId, returnedFen: amount, owed: owedNow },
     },
   };
@@ -119,7 +126,7 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   // The ledger's replay check needs no lock (its refs are this batch's purchases): it goes out with the lock.
   const [accounts, alreadyBooked] = await Promise.all([
     lockAccounts(tx, purchases.map((p) => p.customerId), current.programme.tiers[0]?.code ?? null),
-    bookedRefs(tx, purchases.map((p) => ({ customerId: p.customerId, kind: p.kind === 'sale' ? ('earn' as const) : ('reverse' as const), ref: { type: 'purchase', id: String(p.purchaseId) } }))),
+    bookedRefs(tx, purchases.map(ledgerKeyOf)),
   ]);
 
   const returns = purchases.filter((p) => p.kind === 'return' && p.originalPurchaseId != null);
