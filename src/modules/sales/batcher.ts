@@ -1,10 +1,10 @@
 import type { Db } from '../../db/client.ts';
 import type { Actor } from '../staff/index.ts';
-import { MAX_BATCH } from './basket.ts';
+import { MAX_BATCH, type ParsedPurchase } from './basket.ts';
 import { bookPurchases, type BookResult } from './purchases.ts';
 
 interface Pending {
-  input: unknown;
+  input: ParsedPurchase;
   resolve: (r: BookResult) => void;
   reject: (e: unknown) => void;
 }
@@ -30,11 +30,11 @@ export function purchaseBatcher(db: Db) {
 
   async function book(actor: Actor, batch: Pending[]) {
     try {
-      const results = await bookPurchases(db, actor, batch.map((p) => p.input));
+      const results = await bookPurchases(db, actor, batch.map((p) => p.input), { parsed: true });
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);
-      else await Promise.all(batch.map((p) => bookPurchases(db, actor, [p.input]).then(([r]) => p.resolve(r!), p.reject)));
+      else await Promise.all(batch.map((p) => bookPurchases(db, actor, [p.input], { parsed: true }).then(([r]) => p.resolve(r!), p.reject)));
     }
   }
 
@@ -51,7 +51,7 @@ export function purchaseBatcher(db: Db) {
     }
   }
 
-  return function bookOne(actor: Actor, input: unknown): Promise<BookResult> {
+  return function bookOne(actor: Actor, input: ParsedPurchase): Promise<BookResult> {
     // Only purchases of the same caller with the same store scope may share a batch.
     const key = `${actor.kind}:${actor.id}:${actor.storeIds.join(',')}`;
     return new Promise((resolve, reject) => {

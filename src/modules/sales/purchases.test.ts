@@ -83,6 +83,17 @@ test('a retried purchase answers 200 with Idempotent-Replayed and the first answ
   assert.equal(await count(), before);
 });
 
+test('a purchase booked alone and retried in a bulk request is replayed there, with padding trimmed the same way', async () => {
+  const body = sale({ externalId: `  T-${++seq}  `, storeCode: ' SH001 ' });
+  const first = await post('/api/purchases', body);
+  assert.equal(first.statusCode, 201, first.body);
+  const before = await count();
+  const again = await post('/api/purchases/bulk', { purchases: [body] });
+  assert.equal(again.json().replayed, 1, again.body);
+  assert.deepEqual(again.json().items[0].purchase, first.json());
+  assert.equal(await count(), before);
+});
+
 test('the same source and externalId with a different content is a 409', async () => {
   const body = sale();
   await post('/api/purchases', body);

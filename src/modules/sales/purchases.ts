@@ -34,6 +34,8 @@ export type BookResult =
 export interface BookOptions {
   /** Prefix for field paths in per-item errors, e.g. 'purchases' gives 'purchases.3.lines.0.quantity'. Default: none. */
   pathPrefix?: string;
+  /** The inputs already passed `purchaseInput` (the single-purchase route's body schema): only the basket rules run. */
+  parsed?: boolean;
 }
 
 const zh: Record<string, string> = {
@@ -52,8 +54,8 @@ const notFoundCode = (code: string, path: string, en: string, zhText: string) =>
 const outOfScope = () => forbidden('STORE_OUT_OF_SCOPE', 'You may only book purchases for your own stores.', '您只能为自己的门店记录消费。');
 
 /** Parses one item with the shared schema and basket rules; problems come back with the item's field paths. */
-export function validatePurchase(raw: unknown, prefix: string, now = Date.now()): { parsed: ParsedPurchase; basket: PricedBasket; mobile: string | null } | AppError {
-  const r = purchaseInput.safeParse(raw);
+export function validatePurchase(raw: unknown, prefix: string, now = Date.now(), parsed = false): { parsed: ParsedPurchase; basket: PricedBasket; mobile: string | null } | AppError {
+  const r = parsed ? { success: true as const, data: raw as ParsedPurchase } : purchaseInput.safeParse(raw);
   const at = (p: string) => [prefix, p].filter(Boolean).join('.') || '(body)';
   if (!r.success) {
     const fields: BilingualFieldProblem[] = [];
@@ -108,7 +110,7 @@ export async function bookPurchases(db: Db, actor: Actor, inputs: (PurchaseInput
   const repeats: { index: number; first: number; hash: string }[] = [];
   inputs.forEach((raw, index) => {
     const prefix = opts.pathPrefix ? `${opts.pathPrefix}.${index}` : '';
-    const v = validatePurchase(raw, prefix, now);
+    const v = validatePurchase(raw, prefix, now, opts.parsed);
     if (v instanceof AppError) return reject(index, v);
     const hash = requestHash({ ...v.parsed, mobile: v.mobile ?? undefined });
     const key = keyOf(v.parsed.source, v.parsed.externalId);
