@@ -255,7 +255,10 @@ async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
      UNION ALL
      SELECT 'c', mobile, card_no, NULL, asked, id, NULL FROM found WHERE status = 'active'
      UNION ALL
-     SELECT 's', code, NULL, NULL, id, NULL, NULL FROM stores WHERE id = ANY($6::bigint[]) OR code = ANY($7::text[])
+     -- Two branches, not one OR: with the OR, generic plans read every store and compared it with every code asked.
+     SELECT 's', code, NULL, NULL, id, NULL, NULL FROM stores WHERE id = ANY($6::bigint[])
+     UNION ALL
+     SELECT 's', code, NULL, NULL, id, NULL, NULL FROM stores WHERE code = ANY($7::text[])
      UNION ALL
      SELECT 'p', sku, category, NULL, id, NULL, NULL FROM products WHERE sku = ANY($8::text[])`),
     [items.map((g) => g.parsed.source), items.map((g) => g.parsed.externalId), [...ids], [...mobiles], [...cards], [...storeIds], [...storeCodes], [...skus]],
