@@ -18,6 +18,24 @@ interface Pending {
 const IN_FLIGHT = 2;
 const SECOND_AT = 128;
 
+/** The member as the purchase names them (one member named two ways only costs a wait, never a wrong booking). */
+export const memberKey = (p: Pick<ParsedPurchase, 'customerId' | 'mobile' | 'cardNo'>) =>
+  p.customerId !== undefined ? `id:${p.customerId}` : p.mobile !== undefined ? `mobile:${p.mobile}` : `card:${p.cardNo ?? ''}`;
+
+/**
+ * Takes up to `max` purchases from the front of the queue, skipping those of members a batch in flight holds:
+ * they stay queued, in order, for a later batch. Two batches sharing a member would otherwise run one after the
+ * other, the second waiting on the first's account and roll-up locks until it commits.
+ */
+export function takeBatch<T>(queue: T[], keyOf: (x: T) => string, busy: ReadonlySet<string>, max: number): T[] {
+  if (busy.size === 0) return queue.splice(0, max);
+  const batch: T[] = [];
+  const kept: T[] = [];
+  for (const x of queue) (batch.length < max && !busy.has(keyOf(x)) ? batch : kept).push(x);
+  queue.splice(0, queue.length, ...kept);
+  return batch;
+}
+
 /**
  * Books single purchases in natural batches: while a caller's batches are in the database, purchases arriving
  * from the same caller queue up, and the next batch takes them all (up to 1,000). An idle till's purchase goes
@@ -26,7 +44,7 @@ const SECOND_AT = 128;
  * never fails the others.
  */
 export function purchaseBatcher(db: Db) {
-  const lanes = new Map<string, { actor: Actor; queue: Pending[]; inFlight: number }>();
+  const lanes = new Map<string, { actor: Actor; queue: Pending[]; inFlight: number; busy: Set<string> }>();
 
   async function book(actor: Actor, batch: Pending[]) {
     try {
@@ -41,9 +59,13 @@ export function purchaseBatcher(db: Db) {
   function pump(key: string) {
     const lane = lanes.get(key)!;
     while (lane.queue.length && (lane.inFlight === 0 || (lane.inFlight < IN_FLIGHT && lane.queue.length >= SECOND_AT))) {
-      const batch = lane.queue.splice(0, MAX_BATCH);
+      const batch = takeBatch(lane.queue, (p) => memberKey(p.input), lane.busy, MAX_BATCH);
+      if (!batch.length) break;
+      const members = batch.map((p) => memberKey(p.input));
+      for (const m of members) lane.busy.add(m);
       lane.inFlight++;
       void book(lane.actor, batch).finally(() => {
+        for (const m of members) lane.busy.delete(m);
         lane.inFlight--;
         if (lane.queue.length) pump(key);
         else if (lane.inFlight === 0) lanes.delete(key);
@@ -56,7 +78,7 @@ export function purchaseBatcher(db: Db) {
     const key = `${actor.kind}:${actor.id}:${actor.storeIds.join(',')}`;
     return new Promise((resolve, reject) => {
       let lane = lanes.get(key);
-      if (!lane) lanes.set(key, (lane = { actor, queue: [], inFlight: 0 }));
+      if (!lane) lanes.set(key, (lane = { actor, queue: [], inFlight: 0, busy: new Set() }));
       lane.queue.push({ input, resolve, reject });
       pump(key);
     });
