@@ -5,6 +5,7 @@ import { bookPurchases, type BookResult } from './purchases.ts';
 
 interface Pending {
   input: ParsedPurchase;
+  member: string;
   resolve: (r: BookResult) => void;
   reject: (e: unknown) => void;
 }
@@ -59,13 +60,12 @@ export function purchaseBatcher(db: Db) {
   function pump(key: string) {
     const lane = lanes.get(key)!;
     while (lane.queue.length && (lane.inFlight === 0 || (lane.inFlight < IN_FLIGHT && lane.queue.length >= SECOND_AT))) {
-      const batch = takeBatch(lane.queue, (p) => memberKey(p.input), lane.busy, MAX_BATCH);
+      const batch = takeBatch(lane.queue, (p) => p.member, lane.busy, MAX_BATCH);
       if (!batch.length) break;
-      const members = batch.map((p) => memberKey(p.input));
-      for (const m of members) lane.busy.add(m);
+      for (const p of batch) lane.busy.add(p.member);
       lane.inFlight++;
       void book(lane.actor, batch).finally(() => {
-        for (const m of members) lane.busy.delete(m);
+        for (const p of batch) lane.busy.delete(p.member);
         lane.inFlight--;
         if (lane.queue.length) pump(key);
         else if (lane.inFlight === 0) lanes.delete(key);
@@ -79,7 +79,7 @@ export function purchaseBatcher(db: Db) {
     return new Promise((resolve, reject) => {
       let lane = lanes.get(key);
       if (!lane) lanes.set(key, (lane = { actor, queue: [], inFlight: 0, busy: new Set() }));
-      lane.queue.push({ input, resolve, reject });
+      lane.queue.push({ input, member: memberKey(input), resolve, reject });
       pump(key);
     });
   };
