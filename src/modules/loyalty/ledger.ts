@@ -74,32 +74,27 @@ export const forgetTierNames = () => {
 const LOCK_ACCOUNTS = `SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id FOR UPDATE`;
 
 /**
- * Locks every named account in customer order and creates the missing ones (in the entry tier), in one statement
- * for the usual case, so concurrent debits of one member queue up and batches over many members never deadlock
- * each other. Existing accounts are locked, not rewritten: the balance update that follows is their one new version.
+ * Creates the missing accounts (in the entry tier), then locks every named account in customer order, so
+ * concurrent debits of one member queue up and batches over many members never deadlock each other. The
+ * creation is its own statement, first: a batch that locked accounts and then met one a concurrent batch was
+ * creating would wait for that batch while holding locks it may need, and two such batches deadlocked.
+ * Existing accounts are locked, not rewritten: the balance update that follows is their one new version.
  */
 export async function lockAccounts(tx: Queryable, customerIds: number[], entryTierCode: string | null): Promise<Map<number, LockedAccount>> {
   const ids = [...new Set(customerIds)].sort((a, b) => a - b);
   let tiers = await tierNames(tx);
   const entryId = () => [...tiers].find(([, t]) => t.code === entryTierCode)?.[0] ?? null;
   if (entryTierCode && entryId() == null) tiers = await tierNames(tx, [-1]);
-  const r = await tx.query(
-    prepared(`WITH locked AS (${LOCK_ACCOUNTS}),
-     created AS (
-       INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
-       SELECT c, $2::bigint, now() FROM unnest($1::bigint[]) AS c WHERE c NOT IN (SELECT customer_id FROM locked) ORDER BY c
-       ON CONFLICT (customer_id) DO NOTHING
-       RETURNING customer_id, points_balance, tier_id)
-     SELECT * FROM locked UNION ALL SELECT * FROM created`),
+  // Sent in one packet with the lock; the only rows it holds are accounts no other batch can see yet.
+  await queueWrite(
+    tx,
+    prepared(`INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
+     SELECT c, $2::bigint, now() FROM unnest($1::bigint[]) AS c ORDER BY c
+     ON CONFLICT (customer_id) DO NOTHING`),
     [ids, entryId()],
   );
-  let rows = r.rows;
-  if (rows.length < ids.length) {
-    // Another transaction created some of them meanwhile; they are committed now, so lock them too.
-    const have = new Set(rows.map((x) => x.customer_id));
-    const late = await tx.query(LOCK_ACCOUNTS, [ids.filter((id) => !have.has(id))]);
-    rows = [...rows, ...late.rows];
-  }
+  // A new statement sees every account the insert found another batch creating, now committed.
+  const { rows } = await tx.query(prepared(LOCK_ACCOUNTS), [ids]);
   tiers = await tierNames(tx, rows.map((x) => x.tier_id));
   return new Map(rows.map((x) => [x.customer_id, { customerId: x.customer_id, balance: x.points_balance, tierId: x.tier_id, tierCode: x.tier_id != null ? (tiers.get(x.tier_id)?.code ?? null) : null }]));
 }
