@@ -124,11 +124,32 @@ export interface ChildLoadSpec {
   post?: { path: string; bodies: unknown[]; uniqueExternalId: string };
 }
 
-/** One load run in a child process; returns the figures and the CPU the server (and its database) spent on it. */
-export async function loadInChild(db: Db, spec: ChildLoadSpec) {
-  const file = join(tmpdir(), `patron-load-${process.pid}-${Date.now()}.json`);
+/** What one bulk run in a child process sends: these bodies (each `perRequest` purchases) with `concurrency` requests in flight. */
+export interface ChildBulkSpec {
+  url: string;
+  headers: Record<string, string>;
+  bodies: string[];
+  perRequest: number;
+  concurrency: number;
+}
+
+export interface BulkResult {
+  seconds: number;
+  failed: number;
+  created: number;
+  pointsEarned: number;
+  p50: number;
+  max: number;
+}
+
+/**
+ * Runs a client script in its own process with a spec: it prints READY, the server's CPU (this process) and its
+ * database's are measured from the go until it exits, and what it printed after `RESULT ` comes back parsed.
+ */
+async function runClientChild<S, R>(db: Db, script: string, spec: S): Promise<{ result: R; lines: string[]; nodeSeconds: number; pgSeconds: number | null }> {
+  const file = join(tmpdir(), `patron-client-${process.pid}-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'load-child.ts'), file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', script), file], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -153,10 +174,22 @@ export async function loadInChild(db: Db, spec: ChildLoadSpec) {
   rmSync(file, { force: true });
   const node = process.cpuUsage(node0);
   const pg1 = await backendCpu(db);
-  for (const line of out.split('\n')) if (line && line !== 'READY' && !line.startsWith('RESULT ')) console.log(line);
-  const result = JSON.parse(/^RESULT (.*)$/m.exec(out)?.[1] ?? 'null') as LoadResult | null;
-  if (!result) throw new Error(`the load run failed:\n${out}`);
-  return { result, nodeSeconds: (node.user + node.system) / 1e6, pgSeconds: cpuBetween(pg0, pg1) };
+  const lines = out.split('\n').filter((line) => line && line !== 'READY' && !line.startsWith('RESULT '));
+  const result = JSON.parse(/^RESULT (.*)$/m.exec(out)?.[1] ?? 'null') as R | null;
+  if (!result) throw new Error(`the client run failed:\n${out}`);
+  return { result, lines, nodeSeconds: (node.user + node.system) / 1e6, pgSeconds: cpuBetween(pg0, pg1) };
+}
+
+/** One load run in a child process; returns the figures and the CPU the server (and its database) spent on it. */
+export async function loadInChild(db: Db, spec: ChildLoadSpec) {
+  const { result, lines, nodeSeconds, pgSeconds } = await runClientChild<ChildLoadSpec, LoadResult>(db, 'load-child.ts', spec);
+  for (const line of lines) console.log(line);
+  return { result, nodeSeconds, pgSeconds };
+}
+
+/** Bulk requests from a child process; returns what it saw and the CPU the server (and its database) spent on them. */
+export async function bulkInChild(db: Db, spec: ChildBulkSpec) {
+  return runClientChild<ChildBulkSpec, BulkResult>(db, 'bulk-child.ts', spec);
 }
 
 export interface TillChain {
