@@ -4,7 +4,7 @@
  * GET /api/customers/:id/360 and GET /api/customers/search at 50 connections. Target: 360 p99 < 50 ms.
  */
 import { loadavg } from 'node:os';
-import { benchDb, loadInChild, startBenchServer, timed } from './lib.ts';
+import { benchDb, loadInChild, serverCpu, startBenchServer, timed } from './lib.ts';
 import { hashPassword } from '../src/modules/staff/index.ts';
 import { rebuildActivity } from '../src/modules/segments/index.ts';
 import type { Db } from '../src/db/client.ts';
@@ -114,9 +114,8 @@ export default async function (args: string[]) {
     const body = await check.json();
     console.log(`360 of customer ${id}: ${body.figures.orderCount} orders, ${body.figures.returnCount} returns, ${body.timeline.items.length} timeline events on the first page`);
     const { result: r360, nodeSeconds, pgSeconds } = await loadInChild(db, { label: 'GET /api/customers/:id/360', url, paths: [`/api/customers/${id}/360`], headers: { cookie }, duration, connections });
-    const perRequest = (s: number) => ((s * 1000) / Math.max(1, r360.requests)).toFixed(2);
     console.log(
-      `  server CPU per 360: app ${perRequest(nodeSeconds)} ms` + (pgSeconds != null ? ` + PostgreSQL ${perRequest(pgSeconds)} ms` : '') +
+      serverCpu('360', r360.requests, nodeSeconds, pgSeconds) +
         `; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
     );
     const queries = ['19900001111', '1990000', '1111', '周婷', '小明', 'BENCH', 'member300@', '王'];

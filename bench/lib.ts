@@ -104,6 +104,12 @@ export async function backendCpu(db: Db): Promise<Map<number, number> | null> {
   return out;
 }
 
+/** The server's CPU per item served, as every bench prints it: the app's, and its PostgreSQL backends' where measurable. */
+export function serverCpu(what: string, count: number, nodeSeconds: number, pgSeconds: number | null): string {
+  const per = (seconds: number) => `${((seconds * 1000) / Math.max(1, count)).toFixed(3)} ms`;
+  return `  server CPU per ${what}: app ${per(nodeSeconds)}` + (pgSeconds != null ? ` + PostgreSQL ${per(pgSeconds)}` : '');
+}
+
 /** CPU the backends spent between two snapshots; a backend that started in between counts whole. */
 export function cpuBetween(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
   if (!before || !after) return null;
@@ -136,7 +142,6 @@ export interface ChildBulkSpec {
 export interface BulkResult {
   seconds: number;
   failed: number;
-  created: number;
   pointsEarned: number;
   p50: number;
   max: number;

@@ -7,12 +7,10 @@
  */
 import { cpus } from 'node:os';
 import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
-import { benchDb, bulkInChild, loadInChild, seedTillChain, startBenchServer, tillPurchases, timed, warmUpChain } from './lib.ts';
+import { benchDb, bulkInChild, loadInChild, serverCpu, seedTillChain, startBenchServer, tillPurchases, timed, warmUpChain } from './lib.ts';
 
 // Its own database, recreated every run, so the shared generated chain in patron_bench is never dropped.
 const URL = process.env.PATRON_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/patron_bench_purchases';
-
-const cpuPer = (seconds: number, n: number) => `${((seconds * 1000) / n).toFixed(3)} ms`;
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -53,7 +51,7 @@ export default async function (args: string[]) {
       `(${Math.round((bulkRequests * 1000) / bulk.seconds)} purchases/s; per request p50 ${Math.round(bulk.p50)} ms, ` +
       `max ${Math.round(bulk.max)} ms; ${bulkConcurrency} in flight; ${bulk.failed} failed requests; ${cpus().length} cores; target > 20,000 lines/s)`,
   );
-  console.log(`  server CPU per bulk purchase: app ${cpuPer(bulkNode, bulkRequests * 1000)}` + (pgSeconds != null ? ` + PostgreSQL ${cpuPer(pgSeconds, bulkRequests * 1000)}` : ''));
+  console.log(serverCpu('bulk purchase', bulkRequests * 1000, bulkNode, pgSeconds));
 
   // (b) single purchases, from a load generator in its own process; a fresh externalId per request so every one books.
   const pool = Array.from({ length: 5000 }, () => purchase('bench-single'));
@@ -62,7 +60,7 @@ export default async function (args: string[]) {
     headers: { authorization: headers.authorization }, post: { path: '/api/purchases', bodies: pool, uniqueExternalId: 'S' },
   });
   const booked = await db.query(`SELECT count(*) FILTER (WHERE source = 'bench-single')::int AS single, count(*) FILTER (WHERE source = 'bench-bulk')::int AS bulk FROM purchases`);
-  console.log(`  server CPU per single purchase: app ${cpuPer(nodeSeconds, r.requests)}` + (pgSingle != null ? ` + PostgreSQL ${cpuPer(pgSingle, r.requests)}` : ''));
+  console.log(serverCpu('single purchase', r.requests, nodeSeconds, pgSingle));
   console.log(`booked: ${booked.rows[0].bulk} bulk, ${booked.rows[0].single} single purchases (${r.non2xx} non-2xx)`);
   await app.close();
   await db.close();
