@@ -1,6 +1,6 @@
 import { prepared, type Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
-import { bookedRefs, bookPoints, lockAccounts, tierNames, type BookEntry } from './ledger.ts';
+import { bookedRefs, bookPoints, creditPoints, entryTierId, lockAccounts, readAccounts, tierNames, type BookEntry, type Booked, type LockedAccount } from './ledger.ts';
 import { expiryFor, pointsForBasket, type EarnReason, type EarnResult } from './programme.ts';
 import { programmeVersions, versionAt, type ProgrammeVersion } from './store.ts';
 import { upgradeMembers } from './tiers.ts';
@@ -123,9 +123,12 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   const versions = await programmeVersions(tx);
   const now = new Date();
   const current = versionAt(versions, now);
-  // The ledger's replay check needs no lock (its refs are this batch's purchases): it goes out with the lock.
+  const entryTier = current.programme.tiers[0]?.code ?? null;
+  // Sales only earn, and a credit needs no balance: their accounts are locked last, by creditPoints. A return may take points back, so it locks first.
+  const creditsOnly = purchases.every((p) => p.kind === 'sale');
+  // The ledger's replay check needs no lock (its refs are this batch's purchases): it goes out with the accounts.
   const [accounts, alreadyBooked] = await Promise.all([
-    lockAccounts(tx, purchases.map((p) => p.customerId), current.programme.tiers[0]?.code ?? null),
+    (creditsOnly ? readAccounts : lockAccounts)(tx, purchases.map((p) => p.customerId), entryTier),
     bookedRefs(tx, purchases.map(ledgerKeyOf)),
   ]);
 
@@ -149,12 +152,20 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   }
 
   const buyers = [...new Set(purchases.filter((p) => p.kind === 'sale').map((p) => p.customerId))];
-  // The tier check reads purchases, not points: it goes out in the same packet as the ledger's insert.
-  const [booked, upgraded] = await Promise.all([
-    bookPoints(tx, entries, { accounts, booked: alreadyBooked }),
-    upgradeMembers(tx, current.programme, buyers, now),
-  ]);
-  const finalBalance = new Map([...accounts].map(([id, a]) => [id, a.balance]));
+  // The tier check reads purchases, not points: it goes out in the same packet as the ledger's insert. After creditPoints'
+  // balance move it runs with the accounts locked, so it sees every purchase of a concurrent batch over the same member.
+  let booked: Booked[];
+  let after: Map<number, LockedAccount>;
+  let upgraded: Map<number, number>;
+  if (creditsOnly) {
+    const newMemberTier = await entryTierId(tx, entryTier);
+    const credited = creditPoints(tx, entries, { customerIds: [...accounts.keys()], entryTierId: newMemberTier, booked: alreadyBooked });
+    [{ booked, accounts: after }, upgraded] = await Promise.all([credited, upgradeMembers(tx, current.programme, buyers, now)]);
+  } else {
+    [booked, upgraded] = await Promise.all([bookPoints(tx, entries, { accounts, booked: alreadyBooked }), upgradeMembers(tx, current.programme, buyers, now)]);
+    after = accounts;
+  }
+  const finalBalance = new Map([...after].map(([id, a]) => [id, a.balance]));
   for (const b of booked) if (!b.replayed) finalBalance.set(b.customerId, b.balance);
   for (const b of booked) if (b.replayed) finalBalance.set(b.customerId, Math.max(finalBalance.get(b.customerId) ?? 0, b.balance));
 
@@ -166,7 +177,7 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
     if (b?.replayed && p.kind === 'sale') rules = (b.details.reasons as PurchaseLoyalty['rules']) ?? rules;
     if (b && b.shortfall) rules = [...rules, { code: 'POINTS_ALREADY_SPENT', points: 0, shortfall: b.shortfall, en: `${b.shortfall} points were already spent`, zh: `${b.shortfall} 积分已使用，无法扣回` }];
     const newTier = upgraded.get(p.customerId);
-    const tierId = newTier ?? accounts.get(p.customerId)!.tierId;
+    const tierId = newTier ?? after.get(p.customerId)!.tierId;
     out.set(p.purchaseId, {
       pointsEarned: b ? b.points : 0,
       rules,

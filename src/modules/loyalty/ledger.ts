@@ -73,6 +73,18 @@ export const forgetTierNames = () => {
 
 const LOCK_ACCOUNTS = `SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id FOR UPDATE`;
 
+/** The id of the tier new members start in (read from the cached tier table, re-read once when it is missing). */
+export async function entryTierId(q: Queryable, entryTierCode: string | null): Promise<number | null> {
+  if (!entryTierCode) return null;
+  const find = (tiers: Map<number, TierName>) => [...tiers].find(([, t]) => t.code === entryTierCode)?.[0];
+  return find(await tierNames(q)) ?? find(await tierNames(q, [-1])) ?? null;
+}
+
+const accountsFrom = async (q: Queryable, rows: { customer_id: number; points_balance: number; tier_id: number | null }[]) => {
+  const tiers = await tierNames(q, rows.map((x) => x.tier_id));
+  return new Map(rows.map((x) => [x.customer_id, { customerId: x.customer_id, balance: x.points_balance, tierId: x.tier_id, tierCode: x.tier_id != null ? (tiers.get(x.tier_id)?.code ?? null) : null }]));
+};
+
 /**
  * Creates the missing accounts (in the entry tier), then locks every named account in customer order, so
  * concurrent debits of one member queue up and batches over many members never deadlock each other. The
@@ -82,21 +94,32 @@ const LOCK_ACCOUNTS = `SELECT customer_id, points_balance, tier_id FROM loyalty_
  */
 export async function lockAccounts(tx: Queryable, customerIds: number[], entryTierCode: string | null): Promise<Map<number, LockedAccount>> {
   const ids = [...new Set(customerIds)].sort((a, b) => a - b);
-  let tiers = await tierNames(tx);
-  const entryId = () => [...tiers].find(([, t]) => t.code === entryTierCode)?.[0] ?? null;
-  if (entryTierCode && entryId() == null) tiers = await tierNames(tx, [-1]);
   // Sent in one packet with the lock; the only rows it holds are accounts no other batch can see yet.
   await queueWrite(
     tx,
     prepared(`INSERT INTO loyalty_accounts (customer_id, tier_id, tier_since)
      SELECT c, $2::bigint, now() FROM unnest($1::bigint[]) AS c ORDER BY c
      ON CONFLICT (customer_id) DO NOTHING`),
-    [ids, entryId()],
+    [ids, await entryTierId(tx, entryTierCode)],
   );
   // A new statement sees every account the insert found another batch creating, now committed.
   const { rows } = await tx.query(prepared(LOCK_ACCOUNTS), [ids]);
-  tiers = await tierNames(tx, rows.map((x) => x.tier_id));
-  return new Map(rows.map((x) => [x.customer_id, { customerId: x.customer_id, balance: x.points_balance, tierId: x.tier_id, tierCode: x.tier_id != null ? (tiers.get(x.tier_id)?.code ?? null) : null }]));
+  return accountsFrom(tx, rows);
+}
+
+/**
+ * The named members' accounts as they stand, without a lock; a member without one yet shows as new, in the
+ * entry tier with nothing. What a batch of credits values its purchases with before `creditPoints` locks.
+ */
+export async function readAccounts(q: Queryable, customerIds: number[], entryTierCode: string | null): Promise<Map<number, LockedAccount>> {
+  const ids = [...new Set(customerIds)];
+  const [{ rows }, entryId] = await Promise.all([
+    q.query(prepared(`SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[])`), [ids]),
+    entryTierId(q, entryTierCode),
+  ]);
+  const accounts = await accountsFrom(q, rows);
+  for (const id of ids) if (!accounts.has(id)) accounts.set(id, { customerId: id, balance: 0, tierId: entryId, tierCode: entryId == null ? null : entryTierCode });
+  return accounts;
 }
 
 export interface BookedRef { id: number; points: number; details: Record<string, unknown> }
@@ -117,6 +140,37 @@ export async function bookedRefs(tx: Queryable, entries: Pick<BookEntry, 'custom
   );
   for (const x of r.rows) existing.set(refKey(x.customer_id, x.kind, x.ref_type, x.ref_id), { id: x.id, points: x.points, details: x.details });
   return existing;
+}
+
+const LEDGER_COLUMNS = [
+  { name: 'customer_id', type: 'bigint' }, { name: 'kind', type: 'text' }, { name: 'points', type: 'bigint' },
+  { name: 'reason_code', type: 'text' }, { name: 'reason', type: 'text' }, { name: 'ref_type', type: 'text' },
+  { name: 'ref_id', type: 'text' }, { name: 'purchase_id', type: 'bigint' }, { name: 'programme_version', type: 'int' },
+  { name: 'expires_at', type: 'timestamptz' }, { name: 'details', type: 'jsonb' }, { name: 'actor_kind', type: 'text' },
+  { name: 'actor_id', type: 'bigint' }, { name: 'actor_name', type: 'text' },
+];
+
+const ledgerRow = (e: BookEntry, points: number, actor: LedgerActor) => [
+  e.customerId, e.kind, points, e.reasonCode, e.reason ?? '', e.ref?.type ?? null, e.ref?.id ?? null, e.purchaseId ?? null,
+  e.programmeVersion ?? null, points > 0 ? (e.expiresAt ?? null) : null, JSON.stringify(e.details ?? {}), actor.kind, actor.id, actor.name,
+];
+
+function assertWholePoints(entries: BookEntry[]) {
+  for (const [i, e] of entries.entries()) {
+    if (!Number.isSafeInteger(e.points)) throw badRequest('INVALID_POINTS', `Entry ${i}: points must be a whole number.`, `第 ${i} 条：积分必须是整数。`, [{ path: `entries.${i}.points`, en: 'must be a whole number', zh: '必须是整数' }]);
+    if (e.points === 0 && e.kind !== 'reverse') throw badRequest('INVALID_POINTS', `Entry ${i}: points must not be zero.`, `第 ${i} 条：积分不能为 0。`, [{ path: `entries.${i}.points`, en: 'must not be zero', zh: '不能为 0' }]);
+  }
+}
+
+/** The entry as a replay when its ref was booked before (or earlier in this call), else null, noting the ref as seen. */
+function replayOf(e: BookEntry, existing: Map<string, BookedRef>, seenRefs: Set<string>): Booked | null {
+  const key = e.ref ? refKey(e.customerId, e.kind, e.ref.type, e.ref.id) : null;
+  const prior = key ? existing.get(key) : undefined;
+  if (prior || (key && seenRefs.has(key))) {
+    return { customerId: e.customerId, ledgerId: prior?.id ?? null, kind: e.kind, points: prior?.points ?? 0, requested: e.points, shortfall: 0, balance: 0, replayed: true, details: prior?.details ?? {} };
+  }
+  if (key) seenRefs.add(key);
+  return null;
 }
 
 export const insufficientPoints = (customerId: number, balance: number, requested: number) =>
@@ -140,10 +194,7 @@ export async function bookPoints(
   } = {},
 ): Promise<Booked[]> {
   if (entries.length === 0) return [];
-  for (const [i, e] of entries.entries()) {
-    if (!Number.isSafeInteger(e.points)) throw badRequest('INVALID_POINTS', `Entry ${i}: points must be a whole number.`, `第 ${i} 条：积分必须是整数。`, [{ path: `entries.${i}.points`, en: 'must be a whole number', zh: '必须是整数' }]);
-    if (e.points === 0 && e.kind !== 'reverse') throw badRequest('INVALID_POINTS', `Entry ${i}: points must not be zero.`, `第 ${i} 条：积分不能为 0。`, [{ path: `entries.${i}.points`, en: 'must not be zero', zh: '不能为 0' }]);
-  }
+  assertWholePoints(entries);
   const actor = opts.actor ?? SYSTEM;
   const accounts = opts.accounts ?? (await lockAccounts(tx, entries.map((e) => e.customerId), opts.entryTierCode ?? null));
   const existing = opts.booked ?? (await bookedRefs(tx, entries));
@@ -152,13 +203,11 @@ export async function bookPoints(
   const toWrite: { e: BookEntry; points: number; shortfall: number; idx: number }[] = [];
   const seenRefs = new Set<string>();
   for (const e of entries) {
-    const key = e.ref ? refKey(e.customerId, e.kind, e.ref.type, e.ref.id) : null;
-    const prior = key ? existing.get(key) : undefined;
-    if (prior || (key && seenRefs.has(key))) {
-      out.push({ customerId: e.customerId, ledgerId: prior?.id ?? null, kind: e.kind, points: prior?.points ?? 0, requested: e.points, shortfall: 0, balance: 0, replayed: true, details: prior?.details ?? {} });
+    const replay = replayOf(e, existing, seenRefs);
+    if (replay) {
+      out.push(replay);
       continue;
     }
-    if (key) seenRefs.add(key);
     const bal = balance.get(e.customerId);
     if (bal == null) throw new Error(`account ${e.customerId} was not locked`);
     let points = e.points;
@@ -178,22 +227,7 @@ export async function bookPoints(
     out.push({ customerId: e.customerId, ledgerId: null, kind: e.kind, points, requested: e.points, shortfall, balance: bal + points, replayed: false, details });
   }
   if (toWrite.length) {
-    const rows = await insertRows(
-      tx,
-      'loyalty_ledger',
-      [
-        { name: 'customer_id', type: 'bigint' }, { name: 'kind', type: 'text' }, { name: 'points', type: 'bigint' },
-        { name: 'reason_code', type: 'text' }, { name: 'reason', type: 'text' }, { name: 'ref_type', type: 'text' },
-        { name: 'ref_id', type: 'text' }, { name: 'purchase_id', type: 'bigint' }, { name: 'programme_version', type: 'int' },
-        { name: 'expires_at', type: 'timestamptz' }, { name: 'details', type: 'jsonb' }, { name: 'actor_kind', type: 'text' },
-        { name: 'actor_id', type: 'bigint' }, { name: 'actor_name', type: 'text' },
-      ],
-      toWrite.map(({ e, points }) => [
-        e.customerId, e.kind, points, e.reasonCode, e.reason ?? '', e.ref?.type ?? null, e.ref?.id ?? null, e.purchaseId ?? null,
-        e.programmeVersion ?? null, points > 0 ? (e.expiresAt ?? null) : null, JSON.stringify(e.details ?? {}), actor.kind, actor.id, actor.name,
-      ]),
-      { suffix: 'RETURNING id, created_at' },
-    );
+    const rows = await insertRows(tx, 'loyalty_ledger', LEDGER_COLUMNS, toWrite.map(({ e, points }) => ledgerRow(e, points, actor)), { suffix: 'RETURNING id, created_at' });
     toWrite.forEach((w, i) => (out[w.idx]!.ledgerId = rows[i]!.id));
     const credits = toWrite.map((w, i) => ({ w, row: rows[i]! })).filter(({ w }) => w.points > 0);
     if (credits.length) {
@@ -221,6 +255,69 @@ export async function bookPoints(
   }
   for (const b of out) if (b.replayed) b.balance = balance.get(b.customerId) ?? 0;
   return out;
+}
+
+const CREDIT = prepared(`WITH entry AS (
+       INSERT INTO loyalty_ledger (${LEDGER_COLUMNS.map((c) => c.name).join(', ')})
+       SELECT * FROM unnest(${LEDGER_COLUMNS.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')})
+       RETURNING id, customer_id, points, created_at, expires_at)
+     INSERT INTO loyalty_lots (customer_id, ledger_id, points, remaining, earned_at, expires_at)
+     SELECT customer_id, id, points, points, created_at, expires_at FROM entry`);
+
+// In customer order, as every batch locks accounts, so concurrent batches queue instead of deadlocking.
+const MOVE_BALANCES = prepared(`INSERT INTO loyalty_accounts AS a (customer_id, tier_id, tier_since, points_balance)
+     SELECT c, $3::bigint, now(), d FROM unnest($1::bigint[], $2::bigint[]) AS u(c, d) ORDER BY c
+     ON CONFLICT (customer_id) DO UPDATE SET points_balance = a.points_balance + excluded.points_balance, updated_at = now()
+     RETURNING customer_id, points_balance, tier_id`);
+
+/**
+ * Books credits only (what a batch of sales earned) and locks last: a credit needs no balance to be valid, so the
+ * entries and their lots are written first and one statement then creates the missing accounts (in the entry
+ * tier) and moves every named member's balance, taking the account locks in customer order, held to the commit.
+ * Members named in `customerIds` without an entry get an account too. Both statements are sent before this returns,
+ * so a statement sent after it (the tier check) runs with the accounts locked. Entries already booked under their
+ * ref come back as replays. The accounts come back as they stand after the move.
+ */
+export function creditPoints(
+  tx: Queryable,
+  entries: BookEntry[],
+  opts: { customerIds: number[]; entryTierId: number | null; booked: Map<string, BookedRef>; actor?: LedgerActor },
+): Promise<{ booked: Booked[]; accounts: Map<number, LockedAccount> }> {
+  assertWholePoints(entries);
+  const credit = entries.findIndex((e) => e.points <= 0);
+  if (credit >= 0) throw new Error(`creditPoints: entry ${credit} is not a credit`);
+  const actor = opts.actor ?? SYSTEM;
+  const out: Booked[] = [];
+  const fresh: { e: BookEntry; idx: number }[] = [];
+  const seenRefs = new Set<string>();
+  const delta = new Map<number, number>([...new Set(opts.customerIds)].sort((a, b) => a - b).map((c) => [c, 0]));
+  for (const e of entries) {
+    const replay = replayOf(e, opts.booked, seenRefs);
+    if (replay) {
+      out.push(replay);
+      continue;
+    }
+    delta.set(e.customerId, (delta.get(e.customerId) ?? 0) + e.points);
+    fresh.push({ e, idx: out.length });
+    out.push({ customerId: e.customerId, ledgerId: null, kind: e.kind, points: e.points, requested: e.points, shortfall: 0, balance: 0, replayed: false, details: e.details ?? {} });
+  }
+  const members = [...delta.keys()].sort((a, b) => a - b);
+  const rows = fresh.map(({ e }) => ledgerRow(e, e.points, actor));
+  const written = fresh.length ? queueWrite(tx, CREDIT, LEDGER_COLUMNS.map((_, ci) => rows.map((r) => r[ci] ?? null))) : Promise.resolve();
+  const moved = members.length ? tx.query(MOVE_BALANCES, [members, members.map((c) => delta.get(c)!), opts.entryTierId]) : Promise.resolve({ rows: [] });
+  return (async () => {
+    await written;
+    const accounts = await accountsFrom(tx, (await moved).rows);
+    // Each entry's balance counted back from the balance after the batch.
+    const running = new Map([...accounts].map(([c, a]) => [c, a.balance - delta.get(c)!]));
+    for (const { e, idx } of fresh) {
+      const balance = running.get(e.customerId)! + e.points;
+      running.set(e.customerId, balance);
+      out[idx]!.balance = balance;
+    }
+    for (const b of out) if (b.replayed) b.balance = accounts.get(b.customerId)?.balance ?? 0;
+    return { booked: out, accounts };
+  })();
 }
 
 /**
