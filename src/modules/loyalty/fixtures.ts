@@ -19,8 +19,11 @@ export interface PurchaseSpec {
   purchaseId?: number;
 }
 
-/** Books purchases (or replays them) in one transaction and returns what the hook answered per purchase id. */
-export async function recordPurchases(db: Db, specs: PurchaseSpec[]): Promise<{ ids: number[]; results: Map<number, Record<string, any>> }> {
+/**
+ * Books purchases (or replays them) in one transaction and returns what the hook answered per purchase id;
+ * `beforeCommit` holds the transaction open after the hook, with what it locked, until it resolves.
+ */
+export async function recordPurchases(db: Db, specs: PurchaseSpec[], opts: { beforeCommit?: () => Promise<void> } = {}): Promise<{ ids: number[]; results: Map<number, Record<string, any>> }> {
   return db.tx(async (tx) => {
     const recorded: RecordedPurchase[] = [];
     for (const s of specs) {
@@ -42,6 +45,7 @@ export async function recordPurchases(db: Db, specs: PurchaseSpec[]): Promise<{ 
       });
     }
     const results = await notifyPurchasesRecorded(tx, recorded);
+    await opts.beforeCommit?.();
     return { ids: recorded.map((p) => p.purchaseId), results: new Map([...results].map(([k, v]) => [k, v.loyalty as Record<string, any>])) };
   });
 }
