@@ -256,6 +256,20 @@ export interface ColumnSpec {
   type: string;
 }
 
+const isJson = (type: string) => type === 'json' || type === 'jsonb';
+
+/**
+ * Rows passed as one array parameter per column ($1, $2, … in column order), ready for `SELECT * FROM …`, and the
+ * parameters. A JSON column's values (JSON texts) travel as one JSON array: as array elements each text was quoted and
+ * escaped once more, which cost as much as writing it. A JSON column holding a SQL NULL goes as a text array instead.
+ */
+export function rowsParam(columns: ColumnSpec[], rows: unknown[][]): { from: string; params: unknown[] } {
+  const asArray = columns.map((c, ci) => isJson(c.type) && rows.every((r) => r[ci] != null));
+  const from = `ROWS FROM (${columns.map((c, i) => (asArray[i] ? `${c.type}_array_elements($${i + 1}::${c.type})` : `unnest($${i + 1}::${c.type}[])`)).join(', ')})`;
+  const params = columns.map((_, ci) => (asArray[ci] ? `[${rows.map((r) => r[ci]).join(',')}]` : rows.map((r) => r[ci] ?? null)));
+  return { from, params };
+}
+
 /**
  * Inserts many rows in one statement per chunk by passing each column as an array parameter:
  * set-based on both drivers, no per-row round trips. Returns the RETURNING rows when asked.
@@ -270,11 +284,9 @@ export async function insertRows(
   const chunk = opts.chunk ?? 5000;
   const out: Row[] = [];
   const names = columns.map((c) => `"${c.name}"`).join(', ');
-  const unnest = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
-  const text = prepared(`INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest}) ${opts.suffix ?? ''}`);
   for (let start = 0; start < rows.length; start += chunk) {
-    const slice = rows.slice(start, start + chunk);
-    const params = columns.map((_, ci) => slice.map((r) => r[ci] ?? null));
+    const { from, params } = rowsParam(columns, rows.slice(start, start + chunk));
+    const text = prepared(`INSERT INTO ${table} (${names}) SELECT * FROM ${from} ${opts.suffix ?? ''}`);
     if (opts.queue) await queueWrite(q, text, params);
     else out.push(...(await q.query(text, params)).rows);
   }

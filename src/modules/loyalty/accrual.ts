@@ -120,17 +120,19 @@ export function returnReversal(p: RecordedPurchase, o: OriginalEarn | undefined)
 export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase[], timeZone = 'Asia/Shanghai'): Promise<Map<number, PurchaseLoyalty>> {
   const out = new Map<number, PurchaseLoyalty>();
   if (purchases.length === 0) return out;
-  const versions = await programmeVersions(tx);
   const now = new Date();
-  const current = versionAt(versions, now);
-  const entryTier = current.programme.tiers[0]?.code ?? null;
+  const versionsRead = programmeVersions(tx);
+  const entryTier = versionsRead.then((versions) => versionAt(versions, now).programme.tiers[0]?.code ?? null);
   // Sales only earn, and a credit needs no balance: their accounts are locked last, by creditPoints. A return may take points back, so it locks first.
   const creditsOnly = purchases.every((p) => p.kind === 'sale');
-  // The ledger's replay check needs no lock (its refs are this batch's purchases): it goes out with the accounts.
-  const [accounts, alreadyBooked] = await Promise.all([
-    (creditsOnly ? readAccounts : lockAccounts)(tx, purchases.map((p) => p.customerId), entryTier),
+  const customerIds = purchases.map((p) => p.customerId);
+  // The unlocked read and the ledger's replay check (its refs are this batch's purchases) go out with the programme's version check.
+  const [versions, accounts, alreadyBooked] = await Promise.all([
+    versionsRead,
+    creditsOnly ? readAccounts(tx, customerIds, entryTier) : entryTier.then((code) => lockAccounts(tx, customerIds, code)),
     bookedRefs(tx, purchases.map(ledgerKeyOf)),
   ]);
+  const current = versionAt(versions, now);
 
   const returns = purchases.filter((p) => p.kind === 'return' && p.originalPurchaseId != null);
   const originals = await loadOriginals(tx, returns.map((p) => p.customerId), returns.map((p) => p.originalPurchaseId!));
@@ -158,7 +160,7 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   let after: Map<number, LockedAccount>;
   let upgraded: Map<number, number>;
   if (creditsOnly) {
-    const newMemberTier = await entryTierId(tx, entryTier);
+    const newMemberTier = await entryTierId(tx, await entryTier);
     const credited = creditPoints(tx, entries, { customerIds: [...accounts.keys()], entryTierId: newMemberTier, booked: alreadyBooked });
     [{ booked, accounts: after }, upgraded] = await Promise.all([credited, upgradeMembers(tx, current.programme, buyers, now)]);
   } else {

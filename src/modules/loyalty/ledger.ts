@@ -1,4 +1,4 @@
-import { insertRows, prepared, queueWrite, type Queryable } from '../../db/client.ts';
+import { insertRows, prepared, queueWrite, rowsParam, type Queryable } from '../../db/client.ts';
 import { badRequest, conflict } from '../../http/errors.ts';
 
 export type LedgerKind = 'earn' | 'reverse' | 'redeem' | 'adjust' | 'expire' | 'award' | 'refund';
@@ -109,14 +109,14 @@ export async function lockAccounts(tx: Queryable, customerIds: number[], entryTi
 
 /**
  * The named members' accounts as they stand, without a lock; a member without one yet shows as new, in the
- * entry tier with nothing. What a batch of credits values its purchases with before `creditPoints` locks.
+ * entry tier with nothing. What a batch of credits values its purchases with before `creditPoints` locks. The
+ * entry tier may still be on its way (the programme's version check), so the read goes out without waiting for it.
  */
-export async function readAccounts(q: Queryable, customerIds: number[], entryTierCode: string | null): Promise<Map<number, LockedAccount>> {
+export async function readAccounts(q: Queryable, customerIds: number[], entryTier: string | null | Promise<string | null>): Promise<Map<number, LockedAccount>> {
   const ids = [...new Set(customerIds)];
-  const [{ rows }, entryId] = await Promise.all([
-    q.query(prepared(`SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[])`), [ids]),
-    entryTierId(q, entryTierCode),
-  ]);
+  const read = q.query(prepared(`SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[])`), [ids]);
+  const entryTierCode = await entryTier;
+  const [{ rows }, entryId] = await Promise.all([read, entryTierId(q, entryTierCode)]);
   const accounts = await accountsFrom(q, rows);
   for (const id of ids) if (!accounts.has(id)) accounts.set(id, { customerId: id, balance: 0, tierId: entryId, tierCode: entryId == null ? null : entryTierCode });
   return accounts;
@@ -257,9 +257,9 @@ export async function bookPoints(
   return out;
 }
 
-const CREDIT = prepared(`WITH entry AS (
+const creditStatement = (from: string) => prepared(`WITH entry AS (
        INSERT INTO loyalty_ledger (${LEDGER_COLUMNS.map((c) => c.name).join(', ')})
-       SELECT * FROM unnest(${LEDGER_COLUMNS.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')})
+       SELECT * FROM ${from}
        RETURNING id, customer_id, points, created_at, expires_at)
      INSERT INTO loyalty_lots (customer_id, ledger_id, points, remaining, earned_at, expires_at)
      SELECT customer_id, id, points, points, created_at, expires_at FROM entry`);
@@ -302,8 +302,8 @@ export function creditPoints(
     out.push({ customerId: e.customerId, ledgerId: null, kind: e.kind, points: e.points, requested: e.points, shortfall: 0, balance: 0, replayed: false, details: e.details ?? {} });
   }
   const members = [...delta.keys()].sort((a, b) => a - b);
-  const rows = fresh.map(({ e }) => ledgerRow(e, e.points, actor));
-  const written = fresh.length ? queueWrite(tx, CREDIT, LEDGER_COLUMNS.map((_, ci) => rows.map((r) => r[ci] ?? null))) : Promise.resolve();
+  const { from, params } = rowsParam(LEDGER_COLUMNS, fresh.map(({ e }) => ledgerRow(e, e.points, actor)));
+  const written = fresh.length ? queueWrite(tx, creditStatement(from), params) : Promise.resolve();
   const moved = members.length ? tx.query(MOVE_BALANCES, [members, members.map((c) => delta.get(c)!), opts.entryTierId]) : Promise.resolve({ rows: [] });
   return (async () => {
     await written;

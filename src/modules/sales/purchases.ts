@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { prepared, queueWrite, type Db, type Queryable } from '../../db/client.ts';
+import { insertRows, prepared, queueWrite, type Db, type Queryable } from '../../db/client.ts';
 import { AppError, badRequest, conflict, fieldErrors, forbidden, type BilingualFieldProblem } from '../../http/errors.ts';
 import { normaliseMobile } from '../../lib/phone.ts';
 import { inStoreScope, type Actor } from '../staff/index.ts';
@@ -398,14 +398,12 @@ async function insertSales(tx: Queryable, items: Good[], results: (BookResult | 
   return { lost };
 }
 
+const KEY_COLUMNS = [
+  { name: 'source', type: 'text' }, { name: 'external_id', type: 'text' }, { name: 'customer_id', type: 'bigint' },
+  { name: 'purchase_id', type: 'bigint' }, { name: 'request_hash', type: 'text' }, { name: 'extras', type: 'json' },
+];
+
 /** The keys of what was booked, with the request's fingerprint and what the listeners answered (usually small). */
 export async function storeKeys(tx: Queryable, rows: { source: string; externalId: string; customerId: number; purchaseId: number; hash: string; extras: Record<string, unknown> }[]) {
-  const anyExtras = rows.some((r) => Object.keys(r.extras).length > 0);
-  await queueWrite(
-    tx,
-    prepared(`INSERT INTO purchase_keys (source, external_id, customer_id, purchase_id, request_hash, extras)
-     SELECT src, ext, c, pid, h, ${anyExtras ? 'x' : `'{}'::json`} FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::json[]) AS u(src, ext, c, pid, h, x)`),
-    [rows.map((r) => r.source), rows.map((r) => r.externalId), rows.map((r) => r.customerId), rows.map((r) => r.purchaseId), rows.map((r) => r.hash),
-      anyExtras ? rows.map((r) => JSON.stringify(r.extras)) : []],
-  );
+  await insertRows(tx, 'purchase_keys', KEY_COLUMNS, rows.map((r) => [r.source, r.externalId, r.customerId, r.purchaseId, r.hash, JSON.stringify(r.extras)]), { queue: true });
 }
