@@ -11,13 +11,14 @@ interface Pending {
 }
 
 /**
- * Batches of one caller in the database at once, per app process: a second starts only when at least SECOND_AT
+ * Batches of one caller in the database at once, per app process: one more starts only when at least MORE_AT
  * purchases wait. A batch is half a dozen pipelined round trips, so under light load a second one in flight only
  * split the queue into smaller batches that cost more per purchase (on 2 cores, a third more CPU and a longer
- * tail); under heavy load, two large batches keep both cores busy (a fifth more purchases per second at 200 tills).
+ * tail); under heavy load, large batches side by side keep both cores busy. Since batches lock their members'
+ * accounts only at the end, a third in flight waits little: at 200 tills, 3,406 instead of 2,701 purchases/s.
  */
-const IN_FLIGHT = 2;
-const SECOND_AT = 128;
+const IN_FLIGHT = 3;
+const MORE_AT = 96;
 
 /** The member as the purchase names them (one member named two ways only costs a wait, never a wrong booking). */
 export const memberKey = (p: Pick<ParsedPurchase, 'customerId' | 'mobile' | 'cardNo'>) =>
@@ -59,7 +60,7 @@ export function purchaseBatcher(db: Db) {
 
   function pump(key: string) {
     const lane = lanes.get(key)!;
-    while (lane.queue.length && (lane.inFlight === 0 || (lane.inFlight < IN_FLIGHT && lane.queue.length >= SECOND_AT))) {
+    while (lane.queue.length && (lane.inFlight === 0 || (lane.inFlight < IN_FLIGHT && lane.queue.length >= MORE_AT))) {
       const batch = takeBatch(lane.queue, (p) => p.member, lane.busy, MAX_BATCH);
       if (!batch.length) break;
       for (const p of batch) lane.busy.add(p.member);
