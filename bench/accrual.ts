@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- accrual [--customers=100000] [--bulk-requests=20] [--duration=10] [--connections=200] [--high=1500]`:
+ * `npm run bench -- accrual [--customers=100000] [--bulk-requests=20] [--bulk-concurrency=2] [--duration=10] [--connections=200] [--high=1500]`:
  * purchases through the sales API with earn evaluation (a skincare ×2 rule, a sku rule, a member-day promotion and
  * tier multipliers): bulk requests of 1,000 purchases (lines/s), then single purchases at 200 and at 1,500 connections.
  * `--hook [--batches=20] [--members=20000]` drives the loyalty purchase hook alone (purchases written set-based, then
@@ -89,9 +89,10 @@ async function apiBench(db: Db, arg: (name: string, def: number) => number) {
     return { lines: items.reduce((s, p) => s + p.lines.length, 0), body: JSON.stringify({ purchases: items }) };
   });
   const totalLines = bodies.reduce((s, b) => s + b.lines, 0);
-  const { result: bulk, nodeSeconds, pgSeconds } = await bulkInChild(db, { url, headers, bodies: bodies.map((b) => b.body), perRequest: 1000, concurrency: 2 });
+  const concurrency = arg('bulk-concurrency', 2);
+  const { result: bulk, nodeSeconds, pgSeconds } = await bulkInChild(db, { url, headers, bodies: bodies.map((b) => b.body), perRequest: 1000, concurrency });
   const secs = bulk.seconds;
-  console.log(`bulk: ${bulkRequests} × 1,000 purchases, ${totalLines} lines evaluated and booked in ${secs.toFixed(2)} s = ${Math.round(totalLines / secs).toLocaleString()} lines/s, ${bulk.pointsEarned.toLocaleString()} points earned, ${bulk.failed} failed requests, 2 in flight (${cpus().length} cores; target > 20,000 lines/s)`);
+  console.log(`bulk: ${bulkRequests} × 1,000 purchases, ${totalLines} lines evaluated and booked in ${secs.toFixed(2)} s = ${Math.round(totalLines / secs).toLocaleString()} lines/s, ${bulk.pointsEarned.toLocaleString()} points earned, ${bulk.failed} failed requests, ${concurrency} in flight (${cpus().length} cores; target > 20,000 lines/s)`);
   console.log(serverCpu('bulk purchase', bulkRequests * 1000, nodeSeconds, pgSeconds));
 
   const pool = Array.from({ length: 5000 }, () => purchase('accrual-single'));
