@@ -1,6 +1,6 @@
 import { prepared, type Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
-import { bookedRefs, bookPoints, creditPoints, entryTierId, lockAccounts, readAccounts, tierNames, type BookEntry, type Booked, type LockedAccount } from './ledger.ts';
+import { bookedRefs, bookPoints, creditPoints, entryTierId, lockAccounts, readAccounts, tierNames, type BookEntry, type Booked, type MemberAccount } from './ledger.ts';
 import { expiryFor, pointsForBasket, type EarnReason, type EarnResult } from './programme.ts';
 import { programmeVersions, versionAt, type ProgrammeVersion } from './store.ts';
 import { upgradeMembers } from './tiers.ts';
@@ -157,7 +157,7 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   // The tier check reads purchases, not points: it goes out in the same packet as the ledger's insert. After creditPoints'
   // balance move it runs with the accounts locked, so it sees every purchase of a concurrent batch over the same member.
   let booked: Booked[];
-  let after: Map<number, LockedAccount>;
+  let after: Map<number, MemberAccount>;
   let upgraded: Map<number, number>;
   if (creditsOnly) {
     const newMemberTier = await entryTierId(tx, await entryTier);

@@ -43,7 +43,7 @@ export interface Booked {
   details: Record<string, unknown>;
 }
 
-export interface LockedAccount {
+export interface MemberAccount {
   customerId: number;
   balance: number;
   tierId: number | null;
@@ -92,7 +92,7 @@ const accountsFrom = async (q: Queryable, rows: { customer_id: number; points_ba
  * creating would wait for that batch while holding locks it may need, and two such batches deadlocked.
  * Existing accounts are locked, not rewritten: the balance update that follows is their one new version.
  */
-export async function lockAccounts(tx: Queryable, customerIds: number[], entryTierCode: string | null): Promise<Map<number, LockedAccount>> {
+export async function lockAccounts(tx: Queryable, customerIds: number[], entryTierCode: string | null): Promise<Map<number, MemberAccount>> {
   const ids = [...new Set(customerIds)].sort((a, b) => a - b);
   // Sent in one packet with the lock; the only rows it holds are accounts no other batch can see yet.
   await queueWrite(
@@ -112,11 +112,11 @@ export async function lockAccounts(tx: Queryable, customerIds: number[], entryTi
  * entry tier with nothing. What a batch of credits values its purchases with before `creditPoints` locks. The
  * entry tier may still be on its way (the programme's version check), so the read goes out without waiting for it.
  */
-export async function readAccounts(q: Queryable, customerIds: number[], entryTier: string | null | Promise<string | null>): Promise<Map<number, LockedAccount>> {
+export async function readAccounts(q: Queryable, customerIds: number[], entryTier: string | null | Promise<string | null>): Promise<Map<number, MemberAccount>> {
   const ids = [...new Set(customerIds)];
   const read = q.query(prepared(`SELECT customer_id, points_balance, tier_id FROM loyalty_accounts WHERE customer_id = ANY($1::bigint[])`), [ids]);
-  const entryTierCode = await entryTier;
-  const [{ rows }, entryId] = await Promise.all([read, entryTierId(q, entryTierCode)]);
+  const [{ rows }, entryTierCode] = await Promise.all([read, entryTier]);
+  const entryId = await entryTierId(q, entryTierCode);
   const accounts = await accountsFrom(q, rows);
   for (const id of ids) if (!accounts.has(id)) accounts.set(id, { customerId: id, balance: 0, tierId: entryId, tierCode: entryId == null ? null : entryTierCode });
   return accounts;
@@ -188,7 +188,7 @@ export async function bookPoints(
   opts: {
     actor?: LedgerActor;
     entryTierCode?: string | null;
-    accounts?: Map<number, LockedAccount>;
+    accounts?: Map<number, MemberAccount>;
     /** The entries' refs already looked up with `bookedRefs` (sent alongside the lock, saving a round trip). */
     booked?: Map<string, BookedRef>;
   } = {},
@@ -282,7 +282,7 @@ export function creditPoints(
   tx: Queryable,
   entries: BookEntry[],
   opts: { customerIds: number[]; entryTierId: number | null; booked: Map<string, BookedRef>; actor?: LedgerActor },
-): Promise<{ booked: Booked[]; accounts: Map<number, LockedAccount> }> {
+): Promise<{ booked: Booked[]; accounts: Map<number, MemberAccount> }> {
   assertWholePoints(entries);
   const credit = entries.findIndex((e) => e.points <= 0);
   if (credit >= 0) throw new Error(`creditPoints: entry ${credit} is not a credit`);
@@ -306,8 +306,8 @@ export function creditPoints(
   const written = fresh.length ? queueWrite(tx, creditStatement(from), params) : Promise.resolve();
   const moved = members.length ? tx.query(MOVE_BALANCES, [members, members.map((c) => delta.get(c)!), opts.entryTierId]) : Promise.resolve({ rows: [] });
   return (async () => {
-    await written;
-    const accounts = await accountsFrom(tx, (await moved).rows);
+    const [, { rows }] = await Promise.all([written, moved]);
+    const accounts = await accountsFrom(tx, rows);
     // Each entry's balance counted back from the balance after the batch.
     const running = new Map([...accounts].map(([c, a]) => [c, a.balance - delta.get(c)!]));
     for (const { e, idx } of fresh) {
