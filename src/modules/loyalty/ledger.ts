@@ -290,7 +290,7 @@ export function creditPoints(
   const out: Booked[] = [];
   const fresh: { e: BookEntry; idx: number }[] = [];
   const seenRefs = new Set<string>();
-  const delta = new Map<number, number>([...new Set(opts.customerIds)].sort((a, b) => a - b).map((c) => [c, 0]));
+  const delta = new Map<number, number>(opts.customerIds.map((c) => [c, 0]));
   for (const e of entries) {
     const replay = replayOf(e, opts.booked, seenRefs);
     if (replay) {
