@@ -1,6 +1,6 @@
 import { prepared, type Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
-import { bookedRefs, bookPoints, creditPoints, entryTierId, lockAccounts, readAccounts, tierNames, type BookEntry, type Booked, type MemberAccount } from './ledger.ts';
+import { bookedRefs, bookPoints, creditPoints, entryTierId, lockAccounts, readAccounts, tierNames, type BookEntry } from './ledger.ts';
 import { expiryFor, pointsForBasket, type EarnReason, type EarnResult } from './programme.ts';
 import { programmeVersions, versionAt, type ProgrammeVersion } from './store.ts';
 import { upgradeMembers } from './tiers.ts';
@@ -156,17 +156,11 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   const buyers = [...new Set(purchases.filter((p) => p.kind === 'sale').map((p) => p.customerId))];
   // The tier check reads purchases, not points: it goes out in the same packet as the ledger's insert. After creditPoints'
   // balance move it runs with the accounts locked, so it sees every purchase of a concurrent batch over the same member.
-  let booked: Booked[];
-  let after: Map<number, MemberAccount>;
-  let upgraded: Map<number, number>;
-  if (creditsOnly) {
-    const newMemberTier = await entryTierId(tx, await entryTier);
-    const credited = creditPoints(tx, entries, { customerIds: [...accounts.keys()], entryTierId: newMemberTier, booked: alreadyBooked });
-    [{ booked, accounts: after }, upgraded] = await Promise.all([credited, upgradeMembers(tx, current.programme, buyers, now)]);
-  } else {
-    [booked, upgraded] = await Promise.all([bookPoints(tx, entries, { accounts, booked: alreadyBooked }), upgradeMembers(tx, current.programme, buyers, now)]);
-    after = accounts;
-  }
+  const newMemberTier = creditsOnly ? await entryTierId(tx, await entryTier) : null;
+  const booking = creditsOnly
+    ? creditPoints(tx, entries, { customerIds: [...accounts.keys()], entryTierId: newMemberTier, booked: alreadyBooked })
+    : bookPoints(tx, entries, { accounts, booked: alreadyBooked }).then((booked) => ({ booked, accounts }));
+  const [{ booked, accounts: after }, upgraded] = await Promise.all([booking, upgradeMembers(tx, current.programme, buyers, now)]);
   const finalBalance = new Map([...after].map(([id, a]) => [id, a.balance]));
   for (const b of booked) if (!b.replayed) finalBalance.set(b.customerId, b.balance);
   for (const b of booked) if (b.replayed) finalBalance.set(b.customerId, Math.max(finalBalance.get(b.customerId) ?? 0, b.balance));

@@ -276,7 +276,8 @@ const MOVE_BALANCES = prepared(`INSERT INTO loyalty_accounts AS a (customer_id, 
  * tier) and moves every named member's balance, taking the account locks in customer order, held to the commit.
  * Members named in `customerIds` without an entry get an account too. Both statements are sent before this returns,
  * so a statement sent after it (the tier check) runs with the accounts locked. Entries already booked under their
- * ref come back as replays. The accounts come back as they stand after the move.
+ * ref come back as replays. The accounts come back as they stand after the move. New entries come back without
+ * their ledger id: the entries and lots go in one queued statement whose answer nobody reads.
  */
 export function creditPoints(
   tx: Queryable,
