@@ -185,8 +185,9 @@ export function openPostgres(url: string, poolSize = 20): Db {
       if (!corked && socket?.cork && socket.uncork) {
         corked = true;
         socket.cork();
-        // After this turn's promise continuations, so a commit right after the last queued write joins it.
-        setImmediate(() => {
+        // After this turn's promise continuations, so a commit right after the last queued write joins it; not at
+        // setImmediate, which first runs every other socket's callbacks and held each round trip back by as long.
+        process.nextTick(() => {
           corked = false;
           socket.uncork!();
         });
