@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, analyticsJobs } from './analytics/index.ts';
 import { customerRoutes, importJobs, importRoutes, onCustomerLifecycle, privacyJobs, privacyRoutes, readPurchaseRollupWith } from './customers/index.ts';
-import { accruePurchases, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsLifecycle, rewardsRoutes } from './loyalty/index.ts';
+import { accrualBasis, accruePurchases, type AccrualBasis, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsLifecycle, rewardsRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity, activityOf } from './segments/index.ts';
 
@@ -45,7 +45,12 @@ export const MODULES: ModuleEntry[] = [
 
 // Cross-module wiring: who reacts to purchases and to customer merges and erasures.
 const businessTimeZone = process.env.PATRON_TIMEZONE || 'Asia/Shanghai';
-onPurchasesRecorded('loyalty', (tx, purchases) => accruePurchases(tx, purchases, businessTimeZone));
+// Loyalty reads its members' accounts ahead, in the round trip that inserts their new sales.
+onPurchasesRecorded<AccrualBasis>(
+  'loyalty',
+  (tx, purchases, ahead) => accruePurchases(tx, purchases, businessTimeZone, ahead),
+  (tx, customerIds) => accrualBasis(tx, customerIds, false),
+);
 onCustomerLifecycle('loyalty', loyaltyLifecycle);
 onCustomerLifecycle('loyalty-rewards', rewardsLifecycle);
 onPurchasesRecorded('segments', async (tx, purchases) => {

@@ -1,6 +1,6 @@
 import { prepared, type Queryable } from '../../db/client.ts';
 import type { RecordedPurchase } from '../sales/index.ts';
-import { bookedRefs, bookPoints, creditPoints, entryTierId, lockAccounts, readAccounts, tierNames, type BookEntry } from './ledger.ts';
+import { bookedRefs, bookPoints, creditPoints, entryTierId, lockAccounts, readAccounts, tierNames, type BookedRef, type BookEntry, type MemberAccount } from './ledger.ts';
 import { expiryFor, pointsForBasket, type EarnReason, type EarnResult } from './programme.ts';
 import { programmeVersions, versionAt, type ProgrammeVersion } from './store.ts';
 import { upgradeMembers } from './tiers.ts';
@@ -110,33 +110,51 @@ export function returnReversal(p: RecordedPurchase, o: OriginalEarn | undefined)
   };
 }
 
+/** What a batch is valued with: the programme's versions, the members' accounts (locked only when `lock`), and the time it was read. */
+export interface AccrualBasis {
+  now: Date;
+  versions: ProgrammeVersion[];
+  accounts: Map<number, MemberAccount>;
+}
+
+/** Reads the basis in one round trip: the programme's version check with the accounts, read unlocked for sales only. */
+export function accrualBasis(tx: Queryable, customerIds: number[], lock: boolean): Promise<AccrualBasis> {
+  const now = new Date();
+  const versionsRead = programmeVersions(tx);
+  const entryTier = versionsRead.then((versions) => entryTierCode(versions, now));
+  const accounts = lock ? entryTier.then((code) => lockAccounts(tx, customerIds, code)) : readAccounts(tx, customerIds, entryTier);
+  return Promise.all([versionsRead, accounts]).then(([versions, accounts]) => ({ now, versions, accounts }));
+}
+
+const entryTierCode = (versions: ProgrammeVersion[], at: Date) => versionAt(versions, at).programme.tiers[0]?.code ?? null;
+
 /**
  * The sales hook: values every sale of the batch with the programme version in force at its purchasedAt and the
  * member's tier, takes back from each return its share of what the original earned (by returned amount, cumulative
  * over several returns, never more than was earned; a return finding the points already spent takes the balance to
  * zero and records the shortfall), books it all with bookPoints, then upgrades members who now qualify.
  * A handful of statements however large the batch; a replayed purchase finds its entry and books nothing.
+ * `ahead` is the basis of a batch of new sales, read with their insert (the sales listener's read-ahead).
  */
-export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase[], timeZone = 'Asia/Shanghai'): Promise<Map<number, PurchaseLoyalty>> {
+export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase[], timeZone = 'Asia/Shanghai', ahead?: Promise<AccrualBasis>): Promise<Map<number, PurchaseLoyalty>> {
   const out = new Map<number, PurchaseLoyalty>();
   if (purchases.length === 0) return out;
-  const now = new Date();
-  const versionsRead = programmeVersions(tx);
-  const entryTier = versionsRead.then((versions) => versionAt(versions, now).programme.tiers[0]?.code ?? null);
   // Sales only earn, and a credit needs no balance: their accounts are locked last, by creditPoints. A return may take points back, so it locks first.
   const creditsOnly = purchases.every((p) => p.kind === 'sale');
   const customerIds = purchases.map((p) => p.customerId);
-  // The unlocked read and the ledger's replay check (its refs are this batch's purchases) go out with the programme's version check.
-  const [versions, accounts, alreadyBooked] = await Promise.all([
-    versionsRead,
-    creditsOnly ? readAccounts(tx, customerIds, entryTier) : entryTier.then((code) => lockAccounts(tx, customerIds, code)),
-    bookedRefs(tx, purchases.map(ledgerKeyOf)),
+  const members = [...new Set(customerIds)];
+  // New sales come with their basis read ahead, and no ledger entry can refer to them yet; otherwise the basis and the
+  // ledger's replay check (its refs are this batch's purchases) go out together.
+  const readAhead = creditsOnly && ahead !== undefined;
+  const [{ now, versions, accounts }, alreadyBooked] = await Promise.all([
+    readAhead ? ahead : accrualBasis(tx, customerIds, !creditsOnly),
+    readAhead ? new Map<string, BookedRef>() : bookedRefs(tx, purchases.map(ledgerKeyOf)),
   ]);
   const current = versionAt(versions, now);
 
   const returns = purchases.filter((p) => p.kind === 'return' && p.originalPurchaseId != null);
   const originals = await loadOriginals(tx, returns.map((p) => p.customerId), returns.map((p) => p.originalPurchaseId!));
-  const segmentsOf = await promotionSegments(tx, versions, [...accounts.keys()]);
+  const segmentsOf = await promotionSegments(tx, versions, members);
 
   const entries: BookEntry[] = [];
   const pending = new Map<number, { rules: PurchaseLoyalty['rules']; entry: number | null }>();
@@ -156,9 +174,9 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   const buyers = [...new Set(purchases.filter((p) => p.kind === 'sale').map((p) => p.customerId))];
   // The tier check reads purchases, not points: it goes out in the same packet as the ledger's insert. After creditPoints'
   // balance move it runs with the accounts locked, so it sees every purchase of a concurrent batch over the same member.
-  const newMemberTier = creditsOnly ? await entryTierId(tx, await entryTier) : null;
+  const newMemberTier = creditsOnly ? await entryTierId(tx, entryTierCode(versions, now)) : null;
   const booking = creditsOnly
-    ? creditPoints(tx, entries, { customerIds: [...accounts.keys()], entryTierId: newMemberTier, booked: alreadyBooked })
+    ? creditPoints(tx, entries, { customerIds: members, entryTierId: newMemberTier, booked: alreadyBooked })
     : bookPoints(tx, entries, { accounts, booked: alreadyBooked }).then((booked) => ({ booked, accounts }));
   const [{ booked, accounts: after }, upgraded] = await Promise.all([booking, upgradeMembers(tx, current.programme, buyers, now)]);
   const finalBalance = new Map([...after].map(([id, a]) => [id, a.balance]));

@@ -8,7 +8,7 @@ import { BACKFILL_JOB, backfillJob } from './backfill.ts';
 export { bookPoints, lockAccounts, balances, insufficientPoints, SYSTEM as LOYALTY_SYSTEM_ACTOR, type BookEntry, type Booked, type LedgerKind, type LedgerActor } from './ledger.ts';
 export { pointsForBasket, expiryFor, qualifyingTier, type Programme, type Basket, type EarnResult } from './programme.ts';
 export { currentProgramme, programmeVersions, versionAt } from './store.ts';
-export { accruePurchases, type PurchaseLoyalty } from './accrual.ts';
+export { accrualBasis, accruePurchases, type AccrualBasis, type PurchaseLoyalty } from './accrual.ts';
 export { awardPoints, memberSummary } from './service.ts';
 export { evaluateAllTiers } from './tiers.ts';
 export { expirePoints } from './expiry.ts';

@@ -1,4 +1,4 @@
-export { onPurchasesRecorded, notifyPurchasesRecorded, type PurchaseListener, type RecordedPurchase, type RecordedPurchaseLine } from './events.ts';
+export { onPurchasesRecorded, notifyPurchasesRecorded, readAheadForNewSales, type PurchaseListener, type ReadAhead, type ReadAheads, type RecordedPurchase, type RecordedPurchaseLine } from './events.ts';
 export { bookPurchases, validatePurchase, type BookResult, type BookOptions, type PurchaseAnswer } from './purchases.ts';
 export { purchaseInput, CHANNELS, MAX_BATCH, MAX_LINES, type PurchaseInput, type PurchaseLineInput } from './basket.ts';
 export { recordReturn, returnWindowDays, type ReturnInput, type OriginalRef } from './returns.ts';

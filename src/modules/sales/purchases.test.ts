@@ -10,12 +10,17 @@ let posKey: string;
 let shKey: string;
 const ids: Record<string, number> = {};
 
-// A stand-in for loyalty: proves listener results are merged into the answer and replayed as first recorded.
+// A stand-in for loyalty: proves listener results are merged into the answer and replayed as first recorded. Like
+// loyalty it reads its members ahead, with the insert; the read fails in the database for a member named 读取失败.
 let listenerCalls = 0;
-onPurchasesRecorded('loyalty', async (_tx, purchases) => {
+onPurchasesRecorded<number[]>('loyalty', async (_tx, purchases, ahead) => {
   if (purchases.some((p) => p.paidFen === 666)) throw new Error('listener failed');
+  const readAhead = ahead ? await ahead : null;
   listenerCalls++;
-  return new Map(purchases.map((p) => [p.purchaseId, { pointsEarned: Math.trunc(p.paidFen / 100), call: listenerCalls }]));
+  return new Map(purchases.map((p) => [p.purchaseId, { pointsEarned: Math.trunc(p.paidFen / 100), call: listenerCalls, readAhead }]));
+}, async (tx, customerIds) => {
+  const r = await tx.query(`SELECT id, 1 / (CASE WHEN name = '读取失败' THEN 0 ELSE 1 END) AS ok FROM customers WHERE id = ANY($1::bigint[]) ORDER BY id`, [customerIds]);
+  return r.rows.map((x) => Number(x.id));
 });
 
 before(async () => {
@@ -283,6 +288,24 @@ test('a listener that fails rolls back the whole batch, and the retry books it',
   assert.equal(await count(), before);
   const retry = await post('/api/purchases/bulk', { purchases: [good] });
   assert.equal(retry.json().created, 1);
+});
+
+test('a listener gets what it read ahead of the members with their new sales', async () => {
+  const r = await post('/api/purchases/bulk', { purchases: [sale(), sale({ mobile: undefined, cardNo: 'C0002' }), sale()] });
+  assert.equal(r.json().created, 3, r.body);
+  for (const item of r.json().items) assert.deepEqual(item.purchase.loyalty.readAhead, [ids['王芳'], ids['李娜']].sort((a, b) => a! - b!));
+});
+
+test('a read-ahead that fails in the database fails its batch, and nothing is booked', async () => {
+  const failing = (await t.db.query(`INSERT INTO customers (name, card_no) VALUES ('读取失败', 'C-FAIL') RETURNING id`)).rows[0].id;
+  try {
+    const before = await count();
+    const r = await post('/api/purchases/bulk', { purchases: [sale(), sale({ mobile: undefined, cardNo: 'C-FAIL' })] });
+    assert.equal(r.statusCode, 500);
+    assert.equal(await count(), before);
+  } finally {
+    await t.db.query(`UPDATE customers SET name = '读取正常' WHERE id = $1`, [failing]);
+  }
 });
 
 test('concurrent single purchases from one till share transactions, and each gets its own answer', async () => {

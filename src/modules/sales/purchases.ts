@@ -3,7 +3,7 @@ import { insertRows, prepared, queueWrite, type Db, type Queryable } from '../..
 import { AppError, badRequest, conflict, fieldErrors, forbidden, type BilingualFieldProblem } from '../../http/errors.ts';
 import { normaliseMobile } from '../../lib/phone.ts';
 import { inStoreScope, type Actor } from '../staff/index.ts';
-import { notifyPurchasesRecorded, type RecordedPurchase } from './events.ts';
+import { notifyPurchasesRecorded, readAheadForNewSales, type RecordedPurchase } from './events.ts';
 import { MAX_BATCH, priceBasket, purchaseInput, type ParsedPurchase, type PricedBasket, type PurchaseInput } from './basket.ts';
 
 /** A booked purchase (or return) as the API answers it; listeners add their part under their own name, e.g. `loyalty`. */
@@ -98,7 +98,8 @@ const keyOf = (source: string, externalId: string) => `${source}\u0000${external
  * twice; the same key with different content is a 409. Listeners (`onPurchasesRecorded`) run once per batch
  * inside the transaction, and what they answered is stored with the key, so a replay repeats it.
  * Statements per batch: one lookup (stored keys, customers, stores, products), one insert of purchases with
- * their lines, one insert of the keys — plus the listeners' own.
+ * their lines (the listeners' read-ahead of the members goes in the same round trip), one insert of the keys —
+ * plus the listeners' own.
  */
 export async function bookPurchases(db: Db, actor: Actor, inputs: (PurchaseInput | unknown)[], opts: BookOptions = {}): Promise<BookResult[]> {
   if (inputs.length > MAX_BATCH) throw badRequest('BATCH_TOO_LARGE', `At most ${MAX_BATCH} purchases per request.`, `每次最多 ${MAX_BATCH} 笔消费。`);
@@ -344,7 +345,7 @@ async function insertSales(tx: Queryable, items: Good[], results: (BookResult | 
       lineCols[3]!.push(l.sku); lineCols[4]!.push(g.categories![i]); lineCols[5]!.push(l.quantity); lineCols[6]!.push(l.unitPriceFen); lineCols[7]!.push(l.amountFen);
     });
   });
-  const ins = await tx.query(
+  const inserted = tx.query(
     prepared(`WITH x AS (
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[], $8::bigint[], $9::bigint[], $10::int[])
          WITH ORDINALITY AS x(c, s, ch, src, ext, t, tot, dis, paid, n, nth)),
@@ -368,6 +369,9 @@ async function insertSales(tx: Queryable, items: Good[], results: (BookResult | 
       ...lineCols,
     ],
   );
+  // Sent in the same round trip as the insert: the listeners' reads that need only the members.
+  const aheads = readAheadForNewSales(tx, [...new Set(sorted.map((g) => g.customerId!))]);
+  const ins = await inserted;
   const idByKey = new Map<string, number>(ins.rows.map((r: any) => [keyOf(r.source, r.external_id), r.id]));
   const lost: Good[] = [];
   const booked: { g: Good; id: number; purchasedAt: Date; lines: PurchaseAnswer['lines'] }[] = [];
@@ -386,7 +390,7 @@ async function insertSales(tx: Queryable, items: Good[], results: (BookResult | 
   const extras = await notifyPurchasesRecorded(tx, booked.map(({ g, id, purchasedAt, lines }) => ({
     customerId: g.customerId!, purchaseId: id, kind: 'sale' as const, originalPurchaseId: null, storeId: g.storeId ?? null, channel: g.parsed.channel,
     purchasedAt, totalFen: g.basket.totalFen, paidFen: g.basket.paidFen, lines,
-  })));
+  })), aheads);
   await storeKeys(tx, booked.map(({ g, id }) => ({ source: g.parsed.source, externalId: g.parsed.externalId, customerId: g.customerId!, purchaseId: id, hash: g.hash, extras: extras.get(id) ?? {} })));
   for (const { g, id, purchasedAt, lines } of booked) {
     const purchase = answerOf({
