@@ -49,7 +49,7 @@ const businessTimeZone = process.env.PATRON_TIMEZONE || 'Asia/Shanghai';
 onPurchasesRecorded<AccrualBasis>(
   'loyalty',
   (tx, purchases, ahead) => accruePurchases(tx, purchases, businessTimeZone, ahead),
-  (tx, customerIds) => accrualBasis(tx, customerIds, false),
+  (tx, customerIds) => accrualBasis(tx, customerIds, { lock: false }),
 );
 onCustomerLifecycle('loyalty', loyaltyLifecycle);
 onCustomerLifecycle('loyalty-rewards', rewardsLifecycle);

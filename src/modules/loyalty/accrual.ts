@@ -110,7 +110,7 @@ export function returnReversal(p: RecordedPurchase, o: OriginalEarn | undefined)
   };
 }
 
-/** What a batch is valued with: the programme's versions, the members' accounts (locked only when `lock`), and the time it was read. */
+/** What a batch is valued with: the programme's versions, the members' accounts (locked when `lock`), and the time it was read. */
 export interface AccrualBasis {
   now: Date;
   versions: ProgrammeVersion[];
@@ -118,7 +118,7 @@ export interface AccrualBasis {
 }
 
 /** Reads the basis in one round trip: the programme's version check with the accounts, read unlocked for sales only. */
-export function accrualBasis(tx: Queryable, customerIds: number[], lock: boolean): Promise<AccrualBasis> {
+export function accrualBasis(tx: Queryable, customerIds: number[], { lock }: { lock: boolean }): Promise<AccrualBasis> {
   const now = new Date();
   const versionsRead = programmeVersions(tx);
   const entryTier = versionsRead.then((versions) => entryTierCode(versions, now));
@@ -147,7 +147,7 @@ export async function accruePurchases(tx: Queryable, purchases: RecordedPurchase
   // ledger's replay check (its refs are this batch's purchases) go out together.
   const readAhead = creditsOnly && ahead !== undefined;
   const [{ now, versions, accounts }, alreadyBooked] = await Promise.all([
-    readAhead ? ahead : accrualBasis(tx, customerIds, !creditsOnly),
+    readAhead ? ahead : accrualBasis(tx, customerIds, { lock: !creditsOnly }),
     readAhead ? new Map<string, BookedRef>() : bookedRefs(tx, purchases.map(ledgerKeyOf)),
   ]);
   const current = versionAt(versions, now);
