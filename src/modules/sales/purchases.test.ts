@@ -13,10 +13,12 @@ const ids: Record<string, number> = {};
 // A stand-in for loyalty: proves listener results are merged into the answer and replayed as first recorded. Like
 // loyalty it reads its members ahead, with the insert; the read fails in the database for a member named 读取失败.
 let listenerCalls = 0;
+let largestBatch = 0;
 onPurchasesRecorded<number[]>('loyalty', async (_tx, purchases, ahead) => {
   if (purchases.some((p) => p.paidFen === 666)) throw new Error('listener failed');
   const readAhead = ahead ? await ahead : null;
   listenerCalls++;
+  largestBatch = Math.max(largestBatch, purchases.length);
   return new Map(purchases.map((p) => [p.purchaseId, { pointsEarned: Math.trunc(p.paidFen / 100), call: listenerCalls, readAhead }]));
 }, async (tx, customerIds) => {
   const r = await tx.query(`SELECT id, 1 / (CASE WHEN name = '读取失败' THEN 0 ELSE 1 END) AS ok FROM customers WHERE id = ANY($1::bigint[]) ORDER BY id`, [customerIds]);
@@ -315,6 +317,14 @@ test('concurrent single purchases from one till share transactions, and each get
   assert.equal(new Set(rs.map((r) => r.json().id)).size, 30);
   // PGlite has one connection, so requests queue before they reach the batcher; a server pool lets them overlap.
   if (TEST_DB_KIND === 'postgres') assert.ok(listenerCalls - calls < 30, `booked in ${listenerCalls - calls} batches`);
+});
+
+test('a burst of single purchases is shared out in batches of at most 250', async () => {
+  largestBatch = 0;
+  const rs = await Promise.all(Array.from({ length: 400 }, () => post('/api/purchases', sale())));
+  assert.deepEqual([...new Set(rs.map((r) => r.statusCode))], [201]);
+  assert.ok(largestBatch <= 250, `a batch of ${largestBatch}`);
+  if (TEST_DB_KIND === 'postgres') assert.ok(largestBatch > 1, 'the burst was shared out');
 });
 
 test('a purchase that fails inside a shared batch fails alone', async () => {
