@@ -97,6 +97,17 @@ test('an edit creates a new version, and an old purchase is still valued with th
   assert.deepEqual(v.rows.map((x) => x.programme_version), [1, 2]);
 });
 
+test('a tier the programme drops is kept, and tiers are never deleted, so accounts and tier history still name theirs', async () => {
+  const marketer = await t.loginAs('marketer');
+  const p = (await current(marketer)).programme;
+  p.tiers = p.tiers.filter((tier: { code: string }) => tier.code !== 'diamond');
+  const saved = await t.request('POST', '/api/loyalty/programme/versions', { cookie: marketer, body: { programme: p, note: '取消钻石卡' } });
+  assert.equal(saved.statusCode, 201);
+  const kept = await t.db.query(`SELECT count(*)::int AS n FROM loyalty_tiers WHERE code = 'diamond'`);
+  assert.equal(kept.rows[0].n, 1);
+  await assert.rejects(t.db.query(`DELETE FROM loyalty_tiers WHERE code = 'diamond'`), /never deleted/);
+});
+
 test('a quote shows the points and reasons without booking anything', async () => {
   const staff = await t.loginAs('store_staff');
   const r = await t.request('POST', '/api/loyalty/quote', { cookie: staff, body: { lines: [{ sku: 'A1', category: '护肤', amountFen: 20_000 }], tierCode: 'gold' } });
