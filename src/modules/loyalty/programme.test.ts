@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../http/errors.ts';
-import { businessDay, expiryFor, pointsForBasket, programmeSchema, qualifyingTier, validateProgramme, zonedMidnight, type Programme } from './programme.ts';
+import { businessDay, expiryFor, mulDiv, pointsForBasket, programmeSchema, qualifyingTier, validateProgramme, zonedMidnight, type Programme } from './programme.ts';
 
 export function sampleProgramme(overrides: Partial<Programme> = {}): Programme {
   return programmeSchema.parse({
@@ -107,6 +107,32 @@ test('the qualifying tier is the highest whose thresholds are met', () => {
   const all = sampleProgramme({ qualification: { windowMonths: 12, match: 'all' } });
   assert.equal(qualifyingTier(all, 900_000, 3).code, 'regular');
   assert.equal(qualifyingTier(all, 900_000, 15).code, 'gold');
+});
+
+test('floor(a × b ÷ c) is exact in doubles and beyond them, table-driven', () => {
+  const cases: [number, number, number][] = [
+    [0, 5, 3], [7, 3, 2], [10_000, 30_000, 40_000], [2 ** 26, 2 ** 26, 3], [94_906_265, 94_906_265, 7],
+    [9_007_199_254_740_991, 1, 10], [9_000_000_000, 3_000_000_000, 7], [123_456_789_012, 98_765_432, 1_000_000],
+  ];
+  for (const [a, b, c] of cases) assert.equal(mulDiv(a, b, c), Number((BigInt(a) * BigInt(b)) / BigInt(c)), `${a} × ${b} ÷ ${c}`);
+});
+
+test('points on a basket too large for exact doubles are still exact', () => {
+  const p = sampleProgramme();
+  const lines = [line('护肤', 7_000_000_000_001), line('彩妆', 3_000_000_000_003)];
+  const r = pointsForBasket({ lines, paidFen: 9_999_999_999_999, tierCode: 'gold' }, p, monday);
+  const scaled = (BigInt(7_000_000_000_001) * 9_999_999_999_999n) / 10_000_000_000_004n;
+  // rule × tier × promotion (none: ×100%) over fenPerPoint × 1,000,000
+  const expected = (scaled * 200n * 150n * 100n) / 100_000_000n + ((9_999_999_999_999n - scaled) * 100n * 150n * 100n) / 100_000_000n;
+  assert.equal(r.points, Number(expected));
+  assert.equal(r.basisFen, 9_999_999_999_999);
+});
+
+test('points earned in the first minutes of a new year expire at the end of the next one, in the zone', () => {
+  const p = sampleProgramme();
+  assert.equal(expiryFor(p, new Date('2026-12-31T15:59:00Z'), 'Asia/Shanghai')!.toISOString(), '2027-12-31T16:00:00.000Z');
+  assert.equal(expiryFor(p, new Date('2026-12-31T16:01:00Z'), 'Asia/Shanghai')!.toISOString(), '2028-12-31T16:00:00.000Z');
+  assert.equal(expiryFor(p, new Date('2026-12-31T16:01:00Z'), 'Europe/Berlin')!.toISOString(), '2027-12-31T23:00:00.000Z');
 });
 
 test('points expire at the end of the year after earning, or after N months', () => {

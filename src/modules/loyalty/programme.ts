@@ -193,7 +193,7 @@ function askZoneOffset(at: number, timeZone: string): number {
   return Date.UTC(Number(o.year), Number(o.month) - 1, Number(o.day), Number(o.hour), Number(o.minute), Number(o.second)) - wholeSecond;
 }
 
-function cacheOf(caches: Map<string, Map<number, number>>, timeZone: string): Map<number, number> {
+function cacheOf<T>(caches: Map<string, Map<number, T>>, timeZone: string): Map<number, T> {
   let c = caches.get(timeZone);
   if (!c || c.size > 100_000) caches.set(timeZone, (c = new Map()));
   return c;
@@ -230,10 +230,18 @@ function localParts(at: Date, timeZone: string) {
   };
 }
 
-/** The business day and ISO weekday of an instant. */
-export const businessDay = (at: Date, timeZone: string) => {
-  const p = localParts(at, timeZone);
-  return { date: p.date, weekday: p.weekday };
+const businessDays = new Map<string, Map<number, { date: string; weekday: number }>>();
+
+/** The business day and ISO weekday of an instant, named once per local day (every sale of a batch asks). */
+export const businessDay = (at: Date, timeZone: string): { date: string; weekday: number } => {
+  const localDay = Math.floor((at.getTime() + zoneOffsetMs(at.getTime(), timeZone)) / DAY);
+  const days = cacheOf(businessDays, timeZone);
+  let day = days.get(localDay);
+  if (!day) {
+    const p = localParts(at, timeZone);
+    days.set(localDay, (day = { date: p.date, weekday: p.weekday }));
+  }
+  return day;
 };
 
 /** The UTC instant of local midnight starting the given date in the zone. */
@@ -244,15 +252,45 @@ export function zonedMidnight(year: number, month: number, day: number, timeZone
   return new Date(guess - (asUtc - guess));
 }
 
+const newYearMidnights = new Map<string, Map<number, number>>();
+
 /** When points earned at `at` expire (the first instant they are gone), or null if never. */
 export function expiryFor(programme: Programme, at: Date, timeZone: string): Date | null {
   const e = programme.expiry;
   if (e.policy === 'never') return null;
-  const p = localParts(at, timeZone);
-  if (e.policy === 'end_of_next_year') return zonedMidnight(p.year + 2, 1, 1, timeZone);
+  if (e.policy === 'end_of_next_year') {
+    const year = new Date(at.getTime() + zoneOffsetMs(at.getTime(), timeZone)).getUTCFullYear();
+    const newYears = cacheOf(newYearMidnights, timeZone);
+    let end = newYears.get(year + 2);
+    if (end === undefined) newYears.set(year + 2, (end = zonedMidnight(year + 2, 1, 1, timeZone).getTime()));
+    return new Date(end);
+  }
   const d = new Date(at);
   d.setUTCMonth(d.getUTCMonth() + (e.months ?? 12));
   return d;
+}
+
+/** floor(a × b ÷ c) for non-negative integers, exact: in doubles while a × b is a safe integer (the quotient then floors exactly), else in BigInt. */
+export function mulDiv(a: number, b: number, c: number): number {
+  const product = a * b;
+  return Number.isSafeInteger(product) ? Math.floor(product / c) : Number((BigInt(a) * BigInt(b)) / BigInt(c));
+}
+
+type EarnRule = Programme['earn']['rules'][number];
+const earnRules = new WeakMap<EarnRule[], { bySku: Map<string, EarnRule>; byCategory: Map<string, EarnRule> }>();
+
+/** A programme's earn rules by sku and by category, built once per list of rules (every sale of a batch asks). */
+function earnRulesOf(programme: Programme) {
+  let rules = earnRules.get(programme.earn.rules);
+  if (!rules) {
+    rules = { bySku: new Map(), byCategory: new Map() };
+    for (const r of programme.earn.rules) {
+      if (r.sku) rules.bySku.set(r.sku, r);
+      else if (r.category) rules.byCategory.set(r.category, r);
+    }
+    earnRules.set(programme.earn.rules, rules);
+  }
+  return rules;
 }
 
 const pctText = (p: number) => `×${(p / 100).toString()}`;
@@ -282,18 +320,13 @@ export function pointsForBasket(basket: Basket, programme: Programme, at: Date, 
     && (p.weekdays.length === 0 || p.weekdays.includes(day.weekday))
     && (p.tierCodes.length === 0 || (basket.tierCode != null && p.tierCodes.includes(basket.tierCode)))
     && (p.segmentId == null || segments.includes(p.segmentId)));
-  const bySku = new Map<string, Programme['earn']['rules'][number]>();
-  const byCategory = new Map<string, Programme['earn']['rules'][number]>();
-  for (const r of programme.earn.rules) {
-    if (r.sku) bySku.set(r.sku, r);
-    else if (r.category) byCategory.set(r.category, r);
-  }
-  const groups = new Map<string, { reason: EarnReason; amount: bigint; factor: bigint }>();
-  let remainingPaid = BigInt(paid);
+  const { bySku, byCategory } = earnRulesOf(programme);
+  const groups = new Map<string, { reason: EarnReason; amount: number; factor: number }>();
+  let remainingPaid = paid;
   const positive = basket.lines.filter((l) => l.amountFen > 0);
   positive.forEach((line, i) => {
     // Scale lines to what was paid; the last line takes the rounding remainder so the basis adds up exactly.
-    const scaled = i === positive.length - 1 ? remainingPaid : (BigInt(line.amountFen) * BigInt(paid)) / BigInt(linesTotal);
+    const scaled = i === positive.length - 1 ? remainingPaid : mulDiv(line.amountFen, paid, linesTotal);
     remainingPaid -= scaled;
     const rule = bySku.get(line.sku) ?? byCategory.get(line.category);
     const rulePct = rule?.multiplierPct ?? 100;
@@ -311,7 +344,7 @@ export function pointsForBasket(basket: Basket, programme: Programme, at: Date, 
     const labelZh = [rule ? (rule.sku ? `商品 ${rule.sku}` : `品类 ${rule.category}`) + ` ${pctText(rulePct)}` : '基础积分', tierPct !== 100 ? `${tier!.nameZh} ${pctText(tierPct)}` : '', promo ? `${promo.nameZh} ${pctText(promoPct)}` : ''].filter(Boolean).join(' · ');
     groups.set(key, {
       amount: scaled,
-      factor: BigInt(rulePct) * BigInt(tierPct) * BigInt(promoPct),
+      factor: rulePct * tierPct * promoPct,
       reason: {
         code: rule ? (rule.sku ? 'SKU_RULE' : 'CATEGORY_RULE') : 'BASE',
         ...(rule ? { ruleId: rule.id } : {}),
@@ -322,11 +355,11 @@ export function pointsForBasket(basket: Basket, programme: Programme, at: Date, 
   });
   const reasons: EarnReason[] = [];
   let total = 0;
-  const divisor = BigInt(programme.earn.fenPerPoint) * 1_000_000n;
+  const divisor = programme.earn.fenPerPoint * 1_000_000;
   for (const g of groups.values()) {
-    const pts = Number((g.amount * g.factor) / divisor);
+    const pts = mulDiv(g.amount, g.factor, divisor);
     total += pts;
-    reasons.push({ ...g.reason, amountFen: Number(g.amount), points: pts });
+    reasons.push({ ...g.reason, amountFen: g.amount, points: pts });
   }
   for (const p of live) {
     if (p.bonusPoints <= 0) continue;
