@@ -43,8 +43,8 @@ test('array parameters arrive element for element, whatever characters the strin
   const texts = ['plain', '', 'NULL', 'a,b', '{braces}', 'quote " inside', 'back\\slash', '换行\n和制表\t', "o'clock", ' spaced ', '{"json":"text \\"quoted\\" and \\\\ slashed"}', 'emoji 🎁 and "quote"', null];
   const at = new Date('2026-11-23T01:02:03.456Z');
   const r = await db.query(
-    `SELECT $1::text[] AS texts, $2::bigint[] AS ids, $3::timestamptz[] AS times, $4::boolean[] AS flags, $5::int[] AS none`,
-    [texts, [1, null, 9007199254740991], [at, at.toISOString()], [true, false, null], []],
+    `SELECT $1::text[] AS texts, $2::bigint[] AS ids, $3::timestamptz[] AS times, $4::boolean[] AS flags, $5::int[] AS none, $6::bigint[] AS amounts`,
+    [texts, [1, null, 9007199254740991], [at, at.toISOString()], [true, false, null], [], [-250, 0, 9007199254740991, 42]],
   );
   const row = r.rows[0];
   assert.deepEqual(row.texts, texts);
@@ -52,6 +52,7 @@ test('array parameters arrive element for element, whatever characters the strin
   assert.deepEqual(row.times.map((t: Date) => new Date(t).toISOString()), [at.toISOString(), at.toISOString()]);
   assert.deepEqual(row.flags, [true, false, null]);
   assert.deepEqual(row.none, []);
+  assert.deepEqual(row.amounts, [-250, 0, 9007199254740991, 42]);
 });
 
 test('a statement marked prepared answers like any other, with fresh parameters each time and inside transactions', async () => {

@@ -122,6 +122,10 @@ const quoted = (v: string) =>
  * columns of thousands of values; the driver's general per-element path was a tenth of a bulk booking's CPU.
  */
 export function arrayLiteral(values: unknown[]): string | undefined {
+  let numbers = true;
+  for (let i = 0; i < values.length && numbers; i++) numbers = typeof values[i] === 'number';
+  // Ids and amounts: the native join builds one flat string, where appending built a rope the driver then flattened.
+  if (numbers) return `{${values.join(',')}}`;
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
