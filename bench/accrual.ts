@@ -8,7 +8,7 @@
 import { cpus } from 'node:os';
 import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
 import { saveProgramme, currentProgramme } from '../src/modules/loyalty/store.ts';
-import { benchDb, bulkInChild, loadInChild, rng, serverCpu, seedTillChain, startBenchServer, tillPurchases, timed, warmUpChain } from './lib.ts';
+import { benchDb, bulkInChild, loadInChild, rng, serverCpu, serverPauses, seedTillChain, startBenchServer, tillPurchases, timed, warmUpChain } from './lib.ts';
 import type { Db } from '../src/db/client.ts';
 import '../src/modules/registry.ts';
 import { notifyPurchasesRecorded, type RecordedPurchase } from '../src/modules/sales/index.ts';
@@ -90,10 +90,11 @@ async function apiBench(db: Db, arg: (name: string, def: number) => number) {
   });
   const totalLines = bodies.reduce((s, b) => s + b.lines, 0);
   const concurrency = arg('bulk-concurrency', 2);
-  const { result: bulk, nodeSeconds, pgSeconds } = await bulkInChild(db, { url, headers, bodies: bodies.map((b) => b.body), perRequest: 1000, concurrency });
+  const { result: bulk, nodeSeconds, pgSeconds, server } = await bulkInChild(db, { url, headers, bodies: bodies.map((b) => b.body), perRequest: 1000, concurrency });
   const secs = bulk.seconds;
   console.log(`bulk: ${bulkRequests} × 1,000 purchases, ${totalLines} lines evaluated and booked in ${secs.toFixed(2)} s = ${Math.round(totalLines / secs).toLocaleString()} lines/s, ${bulk.pointsEarned.toLocaleString()} points earned, ${bulk.failed} failed requests, ${concurrency} in flight (${cpus().length} cores; target > 20,000 lines/s)`);
   console.log(serverCpu('bulk purchase', bulkRequests * 1000, nodeSeconds, pgSeconds));
+  console.log(serverPauses(server));
 
   const pool = Array.from({ length: 5000 }, () => purchase('accrual-single'));
   for (const [label, connections, target] of [['200 connections', arg('connections', 200), 'target > 1,500 req/s, p99 < 100 ms'], ['1,500 connections', arg('high', 1500), 'target p99 < 1 s, no errors']] as const) {

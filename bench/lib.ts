@@ -4,6 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.ts';
 import { openDb, type Db } from '../src/db/client.ts';
@@ -151,7 +152,7 @@ export interface BulkResult {
  * Runs a client script in its own process with a spec: it prints READY, the server's CPU (this process) and its
  * database's are measured from the go until it exits, and what it printed after `RESULT ` comes back parsed.
  */
-async function runClientChild<S, R>(db: Db, script: string, spec: S): Promise<{ result: R; lines: string[]; nodeSeconds: number; pgSeconds: number | null }> {
+async function runClientChild<S, R>(db: Db, script: string, spec: S): Promise<{ result: R; lines: string[]; nodeSeconds: number; pgSeconds: number | null; server: ServerPauses }> {
   const file = join(tmpdir(), `patron-client-${process.pid}-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(spec));
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', script), file], {
@@ -161,6 +162,10 @@ async function runClientChild<S, R>(db: Db, script: string, spec: S): Promise<{ 
   let node0 = process.cpuUsage();
   let pg0: Map<number, number> | null = null;
   let started = false;
+  let overflows0: number | null = null;
+  const pauses: number[] = [];
+  const record = (entries: PerformanceEntry[]) => { for (const e of entries) pauses.push(e.duration); };
+  const collections = new PerformanceObserver((list) => record(list.getEntries()));
   const exited = new Promise((resolve) => child.on('exit', resolve));
   await new Promise<void>((ready) => {
     child.stdout.on('data', async (d) => {
@@ -168,6 +173,8 @@ async function runClientChild<S, R>(db: Db, script: string, spec: S): Promise<{ 
       if (!started && out.includes('READY')) {
         started = true;
         node0 = process.cpuUsage();
+        overflows0 = listenOverflows();
+        collections.observe({ entryTypes: ['gc'] });
         pg0 = await backendCpu(db);
         child.stdin.write('go\n');
         ready();
@@ -178,18 +185,51 @@ async function runClientChild<S, R>(db: Db, script: string, spec: S): Promise<{ 
   await exited;
   rmSync(file, { force: true });
   const node = process.cpuUsage(node0);
+  record(collections.takeRecords());
+  collections.disconnect();
+  const overflows1 = listenOverflows();
   const pg1 = await backendCpu(db);
   const lines = out.split('\n').filter((line) => line && line !== 'READY' && !line.startsWith('RESULT '));
   const result = JSON.parse(/^RESULT (.*)$/m.exec(out)?.[1] ?? 'null') as R | null;
   if (!result) throw new Error(`the client run failed:\n${out}`);
-  return { result, lines, nodeSeconds: (node.user + node.system) / 1e6, pgSeconds: cpuBetween(pg0, pg1) };
+  const server = {
+    gcPauses: pauses.length, gcMs: pauses.reduce((a, b) => a + b, 0), longestGcMs: Math.max(0, ...pauses),
+    listenOverflows: overflows0 != null && overflows1 != null ? overflows1 - overflows0 : null,
+  };
+  return { result, lines, nodeSeconds: (node.user + node.system) / 1e6, pgSeconds: cpuBetween(pg0, pg1), server };
+}
+
+/** What held the server up during a client run: its garbage collections, and handshakes the kernel's listen queue dropped. */
+export interface ServerPauses {
+  gcPauses: number;
+  gcMs: number;
+  longestGcMs: number;
+  listenOverflows: number | null;
+}
+
+/** Connections the kernel dropped since boot because a listen queue was full (Linux; null elsewhere). */
+function listenOverflows(): number | null {
+  try {
+    const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:')).map((l) => l.split(' '));
+    const at = names!.indexOf('ListenOverflows');
+    return at > 0 ? Number(values![at]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The server's pauses as every bench prints them under its figures. */
+export function serverPauses(p: ServerPauses): string {
+  const overflows = p.listenOverflows ? `; the listen queue dropped ${p.listenOverflows} handshakes` : '';
+  return `  server GC: ${p.gcPauses} pauses, ${Math.round(p.gcMs)} ms in all, longest ${Math.round(p.longestGcMs)} ms${overflows}`;
 }
 
 /** One load run in a child process; returns the figures and the CPU the server (and its database) spent on it. */
 export async function loadInChild(db: Db, spec: ChildLoadSpec) {
-  const { result, lines, nodeSeconds, pgSeconds } = await runClientChild<ChildLoadSpec, LoadResult>(db, 'load-child.ts', spec);
+  const { result, lines, nodeSeconds, pgSeconds, server } = await runClientChild<ChildLoadSpec, LoadResult>(db, 'load-child.ts', spec);
   for (const line of lines) console.log(line);
-  return { result, nodeSeconds, pgSeconds };
+  if (!spec.quiet) console.log(serverPauses(server));
+  return { result, nodeSeconds, pgSeconds, server };
 }
 
 /** Bulk requests from a child process; returns what it saw and the CPU the server (and its database) spent on them. */

@@ -7,7 +7,7 @@
  */
 import { cpus } from 'node:os';
 import { SYSTEM_ACTOR, createApiKey } from '../src/modules/staff/index.ts';
-import { benchDb, bulkInChild, loadInChild, serverCpu, seedTillChain, startBenchServer, tillPurchases, timed, warmUpChain } from './lib.ts';
+import { benchDb, bulkInChild, loadInChild, serverCpu, serverPauses, seedTillChain, startBenchServer, tillPurchases, timed, warmUpChain } from './lib.ts';
 
 // Its own database, recreated every run, so the shared generated chain in patron_bench is never dropped.
 const URL = process.env.PATRON_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/patron_bench_purchases';
@@ -43,7 +43,7 @@ export default async function (args: string[]) {
     return { lines: items.reduce((s, p) => s + p.lines.length, 0), body: JSON.stringify({ purchases: items }) };
   });
   const totalLines = bodies.reduce((s, b) => s + b.lines, 0);
-  const { result: bulk, nodeSeconds: bulkNode, pgSeconds } = await bulkInChild(db, {
+  const { result: bulk, nodeSeconds: bulkNode, pgSeconds, server } = await bulkInChild(db, {
     url, headers, bodies: bodies.map((b) => b.body), perRequest: 1000, concurrency: bulkConcurrency,
   });
   console.log(
@@ -52,6 +52,7 @@ export default async function (args: string[]) {
       `max ${Math.round(bulk.max)} ms; ${bulkConcurrency} in flight; ${bulk.failed} failed requests; ${cpus().length} cores; target > 20,000 lines/s)`,
   );
   console.log(serverCpu('bulk purchase', bulkRequests * 1000, bulkNode, pgSeconds));
+  console.log(serverPauses(server));
 
   // (b) single purchases, from a load generator in its own process; a fresh externalId per request so every one books.
   const pool = Array.from({ length: 5000 }, () => purchase('bench-single'));
