@@ -207,7 +207,7 @@ export interface ServerPauses {
   listenOverflows: number | null;
 }
 
-/** Connections the kernel dropped since boot because a listen queue was full (Linux; null elsewhere). */
+/** Handshakes the kernel dropped since boot because a listen queue was full, on any port of the machine (Linux; null elsewhere). */
 function listenOverflows(): number | null {
   try {
     const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:')).map((l) => l.split(' '));
