@@ -33,13 +33,16 @@ export const originalKey = (customerId: number, purchaseId: number) => `${custom
 /** The earn and reverse entries already booked for these (customer, original purchase) pairs, as OriginalEarn by originalKey. */
 export async function loadOriginals(tx: Queryable, customerIds: number[], purchaseIds: number[]): Promise<Map<string, OriginalEarn>> {
   const originals = new Map<string, OriginalEarn>();
-  if (customerIds.length === 0) return originals;
+  // Several returns of one sale ask for it once: each of its entries must count once.
+  const asked = new Map<string, [number, number]>();
+  customerIds.forEach((c, i) => asked.set(originalKey(c, purchaseIds[i]!), [c, purchaseIds[i]!]));
+  if (asked.size === 0) return originals;
   const r = await tx.query(
     prepared(`SELECT l.customer_id, l.purchase_id, l.kind, l.points, l.details
        FROM loyalty_ledger l
        JOIN unnest($1::bigint[], $2::bigint[]) AS k(customer_id, purchase_id) ON l.customer_id = k.customer_id AND l.purchase_id = k.purchase_id
       WHERE l.kind IN ('earn', 'reverse')`),
-    [customerIds, purchaseIds],
+    [[...asked.values()].map(([c]) => c), [...asked.values()].map(([, id]) => id)],
   );
   for (const e of r.rows.filter((x) => x.kind === 'earn')) originals.set(originalKey(e.customer_id, e.purchase_id), { earned: e.points, basisFen: Number(e.details?.basisFen ?? 0), returnedFen: 0, owed: 0 });
   for (const x of r.rows.filter((x) => x.kind === 'reverse')) {

@@ -111,6 +111,20 @@ test('returns in a loaded history take back their share and never more than was 
   assert.equal(await assertConsistent(c!), 0);
 });
 
+test('two loaded returns of a sale already partly returned each take back their own share', async () => {
+  const [c] = await createCustomers(t.db, 1);
+  const sale = await book({ customerId: c!, purchasedAt: daysAgo(40), lines: [skincare(100_000)] });
+  const first = await book({ customerId: c!, purchasedAt: daysAgo(35), kind: 'return', originalPurchaseId: sale, lines: [skincare(-40_000)], paidFen: -40_000 });
+  const second = await load({ customerId: c!, purchasedAt: daysAgo(30), kind: 'return', originalPurchaseId: sale, lines: [skincare(-20_000)], paidFen: -20_000 });
+  const third = await load({ customerId: c!, purchasedAt: daysAgo(25), kind: 'return', originalPurchaseId: sale, lines: [skincare(-20_000)], paidFen: -20_000 });
+  await backfillPoints(t.db);
+  assert.equal((await entryFor(c!, sale, 'earn')).points, 1000);
+  assert.equal((await entryFor(c!, first, 'reverse')).points, -400);
+  assert.equal((await entryFor(c!, second, 'reverse')).points, -200);
+  assert.equal((await entryFor(c!, third, 'reverse')).points, -200, 'the booked reversal is counted once, not once per loaded return');
+  assert.equal(await assertConsistent(c!), 200);
+});
+
 test('every member the backfill touched has a balance equal to their ledger sum and unspent lots', async () => {
   const members = await createCustomers(t.db, 5);
   for (const [i, c] of members.entries()) await play(c, HISTORY.slice(0, 3 + i), load);
