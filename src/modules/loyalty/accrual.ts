@@ -38,10 +38,15 @@ export async function loadOriginals(tx: Queryable, customerIds: number[], purcha
   customerIds.forEach((c, i) => asked.set(originalKey(c, purchaseIds[i]!), [c, purchaseIds[i]!]));
   if (asked.size === 0) return originals;
   const r = await tx.query(
-    prepared(`SELECT l.customer_id, l.purchase_id, l.kind, l.points, l.details
-       FROM loyalty_ledger l
-       JOIN unnest($1::bigint[], $2::bigint[]) AS k(customer_id, purchase_id) ON l.customer_id = k.customer_id AND l.purchase_id = k.purchase_id
-      WHERE l.kind IN ('earn', 'reverse')`),
+    // The earn entry by its ref key, the reversals by the sale they take back from: each probe has its own index.
+    prepared(`SELECT k.customer_id, k.purchase_id, l.kind, l.points, l.details
+       FROM unnest($1::bigint[], $2::bigint[]) AS k(customer_id, purchase_id)
+       CROSS JOIN LATERAL (
+         SELECT e.kind, e.points, e.details FROM loyalty_ledger e
+          WHERE e.customer_id = k.customer_id AND e.kind = 'earn' AND e.ref_type = 'purchase' AND e.ref_id = k.purchase_id::text
+         UNION ALL
+         SELECT r.kind, r.points, r.details FROM loyalty_ledger r
+          WHERE r.customer_id = k.customer_id AND r.kind = 'reverse' AND r.purchase_id = k.purchase_id) l`),
     [[...asked.values()].map(([c]) => c), [...asked.values()].map(([, id]) => id)],
   );
   for (const e of r.rows.filter((x) => x.kind === 'earn')) originals.set(originalKey(e.customer_id, e.purchase_id), { earned: e.points, basisFen: Number(e.details?.basisFen ?? 0), returnedFen: 0, owed: 0 });
