@@ -36,7 +36,8 @@ export async function loadOriginals(tx: Queryable, customerIds: number[], purcha
   // Several returns of one sale ask for it once: each of its entries must count once.
   const asked = new Map<string, [number, number]>();
   customerIds.forEach((c, i) => asked.set(originalKey(c, purchaseIds[i]!), [c, purchaseIds[i]!]));
-  if (asked.size === 0) return originals;
+  const pairs = [...asked.values()];
+  if (pairs.length === 0) return originals;
   const r = await tx.query(
     // The earn entry by its ref key, the reversals by the sale they take back from: each probe has its own index.
     prepared(`SELECT k.customer_id, k.purchase_id, l.kind, l.points, l.details
@@ -47,7 +48,7 @@ export async function loadOriginals(tx: Queryable, customerIds: number[], purcha
          UNION ALL
          SELECT r.kind, r.points, r.details FROM loyalty_ledger r
           WHERE r.customer_id = k.customer_id AND r.kind = 'reverse' AND r.purchase_id = k.purchase_id) l`),
-    [[...asked.values()].map(([c]) => c), [...asked.values()].map(([, id]) => id)],
+    [pairs.map(([c]) => c), pairs.map(([, id]) => id)],
   );
   for (const e of r.rows.filter((x) => x.kind === 'earn')) originals.set(originalKey(e.customer_id, e.purchase_id), { earned: e.points, basisFen: Number(e.details?.basisFen ?? 0), returnedFen: 0, owed: 0 });
   for (const x of r.rows.filter((x) => x.kind === 'reverse')) {

@@ -220,8 +220,11 @@ function zoneOffsetMs(at: number, timeZone: string): number {
   return offset;
 }
 
+/** The wall-clock time in the zone, as milliseconds read with UTC getters. */
+const localMs = (at: Date, timeZone: string) => at.getTime() + zoneOffsetMs(at.getTime(), timeZone);
+
 function localParts(at: Date, timeZone: string) {
-  const local = new Date(at.getTime() + zoneOffsetMs(at.getTime(), timeZone));
+  const local = new Date(localMs(at, timeZone));
   const [year, month, day] = [local.getUTCFullYear(), local.getUTCMonth() + 1, local.getUTCDate()];
   const pad = (n: number) => String(n).padStart(2, '0');
   return {
@@ -234,7 +237,7 @@ const businessDays = new Map<string, Map<number, { date: string; weekday: number
 
 /** The business day and ISO weekday of an instant, named once per local day (every sale of a batch asks). */
 export const businessDay = (at: Date, timeZone: string): { date: string; weekday: number } => {
-  const localDay = Math.floor((at.getTime() + zoneOffsetMs(at.getTime(), timeZone)) / DAY);
+  const localDay = Math.floor(localMs(at, timeZone) / DAY);
   const days = cacheOf(businessDays, timeZone);
   let day = days.get(localDay);
   if (!day) {
@@ -259,7 +262,7 @@ export function expiryFor(programme: Programme, at: Date, timeZone: string): Dat
   const e = programme.expiry;
   if (e.policy === 'never') return null;
   if (e.policy === 'end_of_next_year') {
-    const year = new Date(at.getTime() + zoneOffsetMs(at.getTime(), timeZone)).getUTCFullYear();
+    const year = new Date(localMs(at, timeZone)).getUTCFullYear();
     const newYears = cacheOf(newYearMidnights, timeZone);
     let end = newYears.get(year + 2);
     if (end === undefined) newYears.set(year + 2, (end = zonedMidnight(year + 2, 1, 1, timeZone).getTime()));

@@ -20,12 +20,7 @@ interface Pending {
 const IN_FLIGHT = 3;
 const MORE_AT = 96;
 
-/**
- * At most this many single purchases share a batch. With 1,500 tills a freed slot used to take the whole queue, up
- * to 1,000: that batch ran for over half a second, then its answers and the next thousand requests held the event
- * loop in one block. Capped, at 1,500 connections: p90 531–553 instead of 593–683 ms, p99 696–848 instead of
- * 772–2,540 ms, at the same throughput. Under 200 connections batches stay below MORE_AT anyway.
- */
+/** At most this many single purchases share a batch: a batch of the whole queue held 1,500 tills up in waves (docs/decisions.md). */
 const SHARED_MAX = 250;
 
 /** The member as the purchase names them (one member named two ways only costs a wait, never a wrong booking). */
