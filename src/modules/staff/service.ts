@@ -253,36 +253,63 @@ export async function revokeApiKey(db: Db, actor: Actor, id: number) {
  * process takes effect at once; in other app processes within API_KEY_CACHE_MS.
  */
 export const API_KEY_CACHE_MS = 10_000;
+/** In an entry's last seconds a request still gets it while one lookup renews it, so tills never wait on an expiry. */
+export const API_KEY_REFRESH_MS = 2_000;
 const API_KEY_CACHE_MAX = 10_000;
 const apiKeyCache = new Map<string, { actor: Actor; until: number }>();
+// One lookup per key at a time: when an entry lapsed under load, every till's request queried and, all seeing the
+// key stale, updated its row one after another, each waiting for the last one's commit.
+const apiKeyLookups = new Map<string, Promise<Actor | null>>();
 let apiKeyEpoch = 0;
 
 function forgetApiKey(id: number) {
   apiKeyEpoch += 1;
   for (const [h, e] of apiKeyCache) if (e.actor.id === id) apiKeyCache.delete(h);
+  // A lookup that began before the revoke may still find the key: requests from now on must not join it.
+  apiKeyLookups.clear();
 }
 
 const API_KEY_PATTERN = /^pk_([0-9a-f]{12})_[A-Za-z0-9_-]{32}$/;
 
 /** The integration behind an API key, or null when the key is malformed, unknown or revoked. */
-export async function resolveApiKey(q: Queryable, key: string): Promise<Actor | null> {
+export async function resolveApiKey(db: Queryable, key: string): Promise<Actor | null> {
   const m = API_KEY_PATTERN.exec(key);
   if (!m) return null;
   const keyHash = sha256(key);
   const cached = apiKeyCache.get(keyHash);
-  if (cached && cached.until > Date.now()) return cached.actor;
+  const now = Date.now();
+  if (cached && cached.until > now) {
+    if (cached.until - now <= API_KEY_REFRESH_MS) // A failed renewal leaves the entry to lapse; the next lookup after it answers the error.
+    lookUpApiKey(db, m[1]!, keyHash).catch(() => {});
+    return cached.actor;
+  }
+  return lookUpApiKey(db, m[1]!, keyHash);
+}
+
+function lookUpApiKey(db: Queryable, prefix: string, keyHash: string): Promise<Actor | null> {
+  let pending = apiKeyLookups.get(keyHash);
+  if (!pending) {
+    const lookup = readApiKey(db, prefix, keyHash).finally(() => {
+      if (apiKeyLookups.get(keyHash) === lookup) apiKeyLookups.delete(keyHash);
+    });
+    apiKeyLookups.set(keyHash, (pending = lookup));
+  }
+  return pending;
+}
+
+async function readApiKey(db: Queryable, prefix: string, keyHash: string): Promise<Actor | null> {
   const epoch = apiKeyEpoch;
-  const r = await q.query(
+  const r = await db.query(
     prepared(`SELECT id, name, scopes, store_ids AS "storeIds", last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale
        FROM api_keys WHERE prefix = $1 AND key_hash = $2 AND revoked_at IS NULL`),
-    [m[1], keyHash],
+    [prefix, keyHash],
   );
   const k = r.rows[0];
   if (!k) {
     apiKeyCache.delete(keyHash);
     return null;
   }
-  if (k.stale) await q.query(prepared('UPDATE api_keys SET last_used_at = now() WHERE id = $1'), [k.id]);
+  if (k.stale) await db.query(prepared('UPDATE api_keys SET last_used_at = now() WHERE id = $1'), [k.id]);
   const actor: Actor = { kind: 'api_key', id: k.id, name: k.name, role: null, storeIds: k.storeIds.map(Number), permissions: new Set(k.scopes as Permission[]) };
   // A revoke that ran while this query was in flight wins: do not cache what it may have revoked.
   if (epoch === apiKeyEpoch) {

@@ -1,7 +1,9 @@
-import { test, before, after } from 'node:test';
+import { test, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDb, startTestApp, TEST_PASSWORD, type TestApp } from '../../../test/support.ts';
-import { ensureFirstAdmin, lockMinutes } from './service.ts';
+import type { Queryable } from '../../db/client.ts';
+import { SYSTEM_ACTOR } from './permissions.ts';
+import { API_KEY_CACHE_MS, API_KEY_REFRESH_MS, createApiKey, ensureFirstAdmin, lockMinutes, resolveApiKey } from './service.ts';
 
 let t: TestApp;
 before(async () => {
@@ -123,6 +125,55 @@ test('an API key is shown once, works for its scopes only, and stops working whe
   const after = await t.request('GET', '/api/stores', { headers: auth });
   assert.equal(after.statusCode, 401);
   assert.equal(after.json().error.code, 'INVALID_API_KEY');
+});
+
+/** The test database, counting the statements sent through it. */
+function counted(db: Queryable) {
+  const sent: string[] = [];
+  const q: Queryable = { query: (text, params) => (sent.push(text), db.query(text, params)), exec: (sql) => db.exec(sql) };
+  return { q, sent };
+}
+
+test('tills that arrive together with an uncached API key share one lookup and one touch of the key', async () => {
+  const { key } = await createApiKey(t.db, SYSTEM_ACTOR, { name: '并发收银', scopes: ['sales.write'], storeIds: [] });
+  const { q, sent } = counted(t.db);
+  const actors = await Promise.all(Array.from({ length: 50 }, () => resolveApiKey(q, key)));
+  assert.ok(actors.every((a) => a?.name === '并发收银'));
+  assert.equal(sent.filter((s) => s.includes('FROM api_keys')).length, 1);
+  assert.equal(sent.filter((s) => s.includes('UPDATE api_keys')).length, 1);
+});
+
+test('in its last seconds a cached API key still answers at once while one lookup renews it', async () => {
+  const { key } = await createApiKey(t.db, SYSTEM_ACTOR, { name: '续期收银', scopes: ['sales.write'], storeIds: [] });
+  mock.timers.enable({ apis: ['Date'], now: Date.now() });
+  try {
+    await resolveApiKey(t.db, key);
+    const { q, sent } = counted(t.db);
+    mock.timers.tick(API_KEY_CACHE_MS - API_KEY_REFRESH_MS - 1);
+    assert.equal((await resolveApiKey(q, key))?.name, '续期收银');
+    assert.equal(sent.length, 0, 'a fresh entry asks nothing');
+    mock.timers.tick(2);
+    const answers = await Promise.all([resolveApiKey(q, key), resolveApiKey(q, key)]);
+    assert.ok(answers.every((a) => a?.name === '续期收银'));
+    assert.equal(sent.filter((s) => s.includes('FROM api_keys')).length, 1, 'one renewal for both');
+    await new Promise((r) => setImmediate(r));
+    mock.timers.tick(API_KEY_CACHE_MS - API_KEY_REFRESH_MS - 1);
+    await resolveApiKey(q, key);
+    assert.equal(sent.filter((s) => s.includes('FROM api_keys')).length, 1, 'the renewed entry lives on');
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('a key revoked while its lookup is in flight is not handed to requests that come after the revoke', async () => {
+  const admin = await t.loginAs('admin');
+  const created = await t.request('POST', '/api/api-keys', { cookie: admin, body: { name: '撤销中', scopes: ['customers.read'] } });
+  const { key, apiKey } = created.json();
+  const inFlight = resolveApiKey(t.db, key);
+  assert.equal((await t.request('DELETE', `/api/api-keys/${apiKey.id}`, { cookie: admin })).statusCode, 200);
+  assert.equal(await resolveApiKey(t.db, key), null);
+  await inFlight;
+  assert.equal(await resolveApiKey(t.db, key), null, 'the earlier lookup did not cache it');
 });
 
 test('an API key cannot be given staff-only scopes', async () => {
