@@ -55,6 +55,17 @@ test('array parameters arrive element for element, whatever characters the strin
   assert.deepEqual(row.amounts, [-250, 0, 9007199254740991, 42]);
 });
 
+test('array parameters of any length and range arrive exactly, and values that do not fit are refused, never rounded', async () => {
+  const long = '长'.repeat(70) + 'x';
+  const ascii = 'A'.repeat(64);
+  const ids = Array.from({ length: 3000 }, (_, i) => (i % 2 ? -1 : 1) * (i * 2 ** 40 + i));
+  const r = await db.query(prepared('SELECT $1::bigint[] AS ids, $2::int[] AS ints, $3::text[] AS texts'), [ids, [2 ** 31 - 1, -(2 ** 31), 0], [long, ascii, 'mixé', '']]);
+  assert.deepEqual(r.rows[0], { ids, ints: [2 ** 31 - 1, -(2 ** 31), 0], texts: [long, ascii, 'mixé', ''] });
+  await assert.rejects(db.query('SELECT $1::bigint[] AS x', [[1, 2.5]]), /invalid input syntax for type bigint/);
+  await assert.rejects(db.query('SELECT $1::int[] AS x', [[2 ** 31]]), /out of range for type integer/);
+  await assert.rejects(db.query('SELECT $1::text[] AS x', [['nul \u0000 inside']]), /0x00/);
+});
+
 test('a statement marked prepared answers like any other, with fresh parameters each time and inside transactions', async () => {
   const text = prepared('SELECT $1::int * 2 AS doubled, $2::text[] AS names');
   for (const n of [1, 2, 3, 4, 5, 6, 7]) assert.deepEqual((await db.query(text, [n, ['张三', `李${n}`]])).rows, [{ doubled: n * 2, names: ['张三', `李${n}`] }]);

@@ -1,6 +1,7 @@
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
+import { arrayCasts, binaryArray } from './binary-arrays.ts';
 
 export type Row = Record<string, any>;
 export interface QueryResult<T extends Row = any> {
@@ -143,6 +144,17 @@ export function arrayLiteral(values: unknown[]): string | undefined {
 const withArrayLiterals = (params: unknown[] | undefined) =>
   params?.map((p) => (Array.isArray(p) ? (arrayLiteral(p) ?? p) : p));
 
+/** Array parameters cast to bigint[], int[] or text[] go in binary (see `binaryArray`), other arrays as literals. */
+function withArrays(text: string, params: unknown[] | undefined): unknown[] | undefined {
+  if (!params?.some(Array.isArray)) return params;
+  const casts = arrayCasts(text);
+  return params.map((p, i) => {
+    if (!Array.isArray(p)) return p;
+    const cast = casts[i];
+    return (cast && binaryArray(p, cast)) ?? arrayLiteral(p) ?? p;
+  });
+}
+
 export function openPostgres(url: string, poolSize = 20): Db {
   const int8Array = pg.types.getTypeParser(INT8_ARRAY as any) as unknown as (v: string) => (string | null)[];
   const typeParsers = new Map<number, (v: string) => unknown>([
@@ -164,7 +176,7 @@ export function openPostgres(url: string, poolSize = 20): Db {
     /* an idle client lost its connection; the pool replaces it */
   });
   const run = async (c: pg.Pool | pg.PoolClient, text: string, params?: unknown[]): Promise<QueryResult> => {
-    const values = withArrayLiterals(params);
+    const values = withArrays(text, params);
     const name = preparedNames.get(text);
     const r = name ? await c.query({ name, text, values }) : await c.query(text, values as any[]);
     return { rows: r.rows, rowCount: r.rowCount ?? r.rows.length };
