@@ -1,8 +1,8 @@
 /** Array element types sent in PostgreSQL's binary array format, by their type oid. */
-export type BinaryElement = 'int8' | 'int4' | 'text';
+export type BinaryElement = 'int8' | 'int4' | 'text' | 'timestamptz';
 
-const OID: Record<BinaryElement, number> = { int8: 20, int4: 23, text: 25 };
-const CAST_ELEMENT: Record<string, BinaryElement> = { bigint: 'int8', int8: 'int8', int: 'int4', integer: 'int4', int4: 'int4', text: 'text' };
+const OID: Record<BinaryElement, number> = { int8: 20, int4: 23, text: 25, timestamptz: 1184 };
+const CAST_ELEMENT: Record<string, BinaryElement> = { bigint: 'int8', int8: 'int8', int: 'int4', integer: 'int4', int4: 'int4', text: 'text', timestamptz: 'timestamptz' };
 const PARAM = /\$(\d+)(?:::(\w+)\[\])?/g;
 const castsByText = new Map<string, (BinaryElement | undefined)[]>();
 
@@ -28,10 +28,14 @@ export function arrayCasts(text: string): (BinaryElement | undefined)[] {
 }
 
 const TWO_32 = 4294967296;
+/** PostgreSQL counts time in microseconds from 2000-01-01 UTC. */
+const PG_EPOCH_MS = 946_684_800_000;
+const pgMicros = (d: Date) => (d.getTime() - PG_EPOCH_MS) * 1000;
 
 /**
  * A flat array in PostgreSQL's binary array format, or undefined when a value does not fit the element type (a
- * fraction, an integer out of range, a non-string): the text literal then goes instead, and the server's error
+ * fraction, an integer out of range, a non-string, a time given as a string rather than a Date, whose sub-millisecond
+ * digits only the server reads exactly): the text literal then goes instead, and the server's error
  * names the value as before. The server reads these without parsing a digit or a quote: a tenth off a 3,000-row
  * insert, and half the app's time to build the parameter.
  */
@@ -49,6 +53,9 @@ export function binaryArray(values: unknown[], type: BinaryElement): Buffer | un
       size += 4 + v.length * 3;
     } else if (type === 'int8') {
       if (!Number.isSafeInteger(v)) return undefined;
+      size += 12;
+    } else if (type === 'timestamptz') {
+      if (!(v instanceof Date) || !Number.isSafeInteger(pgMicros(v))) return undefined;
       size += 12;
     } else {
       if (typeof v !== 'number' || (v | 0) !== v) return undefined;
@@ -83,8 +90,8 @@ export function binaryArray(values: unknown[], type: BinaryElement): Buffer | un
       if (!ascii) len = buf.write(s, o + 4, 'utf8');
       view.setInt32(o, len);
       o += 4 + len;
-    } else if (type === 'int8') {
-      const x = v as number;
+    } else if (type === 'int8' || type === 'timestamptz') {
+      const x = type === 'int8' ? (v as number) : pgMicros(v as Date);
       view.setInt32(o, 8);
       view.setInt32(o + 4, Math.floor(x / TWO_32));
       view.setUint32(o + 8, x >>> 0);

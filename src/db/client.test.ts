@@ -59,8 +59,13 @@ test('array parameters of any length and range arrive exactly, and values that d
   const long = '长'.repeat(70) + 'x';
   const ascii = 'A'.repeat(64);
   const ids = Array.from({ length: 3000 }, (_, i) => (i % 2 ? -1 : 1) * (i * 2 ** 40 + i));
-  const r = await db.query(prepared('SELECT $1::bigint[] AS ids, $2::int[] AS ints, $3::text[] AS texts'), [ids, [2 ** 31 - 1, -(2 ** 31), 0], [long, ascii, 'mixé', '']]);
-  assert.deepEqual(r.rows[0], { ids, ints: [2 ** 31 - 1, -(2 ** 31), 0], texts: [long, ascii, 'mixé', ''] });
+  const times = [new Date('2026-11-24T08:00:00.123Z'), null, new Date('1970-01-01T00:00:00Z'), new Date('2999-12-31T23:59:59.999Z')];
+  const r = await db.query(prepared('SELECT $1::bigint[] AS ids, $2::int[] AS ints, $3::text[] AS texts, $4::timestamptz[] AS times'), [ids, [2 ** 31 - 1, -(2 ** 31), 0], [long, ascii, 'mixé', ''], times]);
+  assert.deepEqual({ ...r.rows[0], times: r.rows[0].times.map((t: Date | null) => t && new Date(t).toISOString()) }, {
+    ids, ints: [2 ** 31 - 1, -(2 ** 31), 0], texts: [long, ascii, 'mixé', ''], times: times.map((t) => t && t.toISOString()),
+  });
+  const micro = await db.query('SELECT ($1::timestamptz[])[1] = $2::timestamptz AS same', [['2026-11-24T08:00:00.123456+08:00'], '2026-11-24T00:00:00.123456Z']);
+  assert.equal(micro.rows[0].same, true, 'a time given as text keeps its microseconds');
   await assert.rejects(db.query('SELECT $1::bigint[] AS x', [[1, 2.5]]), /invalid input syntax for type bigint/);
   await assert.rejects(db.query('SELECT $1::int[] AS x', [[2 ** 31]]), /out of range for type integer/);
   await assert.rejects(db.query('SELECT $1::text[] AS x', [['nul \u0000 inside']]), /0x00/);

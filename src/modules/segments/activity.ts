@@ -66,7 +66,7 @@ export async function recordActivity(tx: Queryable, purchases: RecordedPurchase[
        spend_fen = a.spend_fen + excluded.spend_fen`),
     [
       deltas.map((d) => d.customerId), deltas.map((d) => d.dimension), deltas.map((d) => d.key),
-      deltas.map((d) => d.at.toISOString()), deltas.map((d) => d.purchases), deltas.map((d) => d.spendFen),
+      deltas.map((d) => d.at), deltas.map((d) => d.purchases), deltas.map((d) => d.spendFen),
     ],
   );
 }
