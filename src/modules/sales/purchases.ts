@@ -83,6 +83,8 @@ interface Good {
   basket: PricedBasket;
   mobile: string | null;
   hash: string;
+  /** (source, externalId) as one string: what replays, sorting and the inserted ids are matched by. */
+  key: string;
   customerId?: number;
   storeId?: number | null;
   productIds?: (number | null)[];
@@ -118,7 +120,7 @@ export async function bookPurchases(db: Db, actor: Actor, inputs: (PurchaseInput
     const first = firstByKey.get(key);
     if (first !== undefined) return repeats.push({ index, first, hash });
     firstByKey.set(key, good.length);
-    good.push({ index, ...v, hash });
+    good.push({ index, ...v, hash, key });
   });
 
   return db.tx(async (tx) => {
@@ -154,7 +156,7 @@ async function settleReplays(q: Queryable, items: Good[], keys: Map<string, Stor
   const fresh: Good[] = [];
   const replays: { g: Good; k: StoredKey }[] = [];
   for (const g of items) {
-    const k = keys.get(keyOf(g.parsed.source, g.parsed.externalId));
+    const k = keys.get(g.key);
     if (!k) fresh.push(g);
     else if (k.hash !== g.hash) reject(g.index, keyReused());
     else replays.push({ g, k });
@@ -325,7 +327,11 @@ function resolveReferences(actor: Actor, items: Good[], found: BatchLookup, opts
       reject(g.index, notFoundCode('PRODUCT_NOT_FOUND', at(`lines.${unknown}.sku`), 'no product with this sku (give a category to book it anyway)', '没有这个商品编码（可提供 category 照常记录）'));
       continue;
     }
-    kept.push({ ...g, customerId, storeId, productIds, categories });
+    g.customerId = customerId;
+    g.storeId = storeId;
+    g.productIds = productIds;
+    g.categories = categories;
+    kept.push(g);
   }
   return kept;
 }
@@ -336,7 +342,7 @@ function resolveReferences(actor: Actor, items: Good[], found: BatchLookup, opts
  */
 async function insertSales(tx: Queryable, items: Good[], results: (BookResult | undefined)[]): Promise<{ lost: Good[] }> {
   // A fixed order, so two batches sharing keys wait on each other instead of deadlocking.
-  const sorted = [...items].sort((a, b) => (keyOf(a.parsed.source, a.parsed.externalId) < keyOf(b.parsed.source, b.parsed.externalId) ? -1 : 1));
+  const sorted = [...items].sort((a, b) => (a.key < b.key ? -1 : 1));
   // Lines name their purchase by its place in this batch, not by (source, externalId): two strings fewer per line to send and parse.
   const lineCols: unknown[][] = [[], [], [], [], [], [], [], []];
   sorted.forEach((g, n) => {
@@ -376,7 +382,7 @@ async function insertSales(tx: Queryable, items: Good[], results: (BookResult | 
   const lost: Good[] = [];
   const booked: { g: Good; id: number; purchasedAt: Date; lines: PurchaseAnswer['lines'] }[] = [];
   for (const g of sorted) {
-    const id = idByKey.get(keyOf(g.parsed.source, g.parsed.externalId));
+    const id = idByKey.get(g.key);
     if (id === undefined) {
       lost.push(g);
       continue;
