@@ -279,8 +279,8 @@ export async function resolveApiKey(db: Queryable, key: string): Promise<Actor |
   const cached = apiKeyCache.get(keyHash);
   const now = Date.now();
   if (cached && cached.until > now) {
-    if (cached.until - now <= API_KEY_REFRESH_MS) // A failed renewal leaves the entry to lapse; the next lookup after it answers the error.
-    lookUpApiKey(db, m[1]!, keyHash).catch(() => {});
+    // A failed renewal leaves the entry to lapse; the lookup after that answers the error.
+    if (cached.until - now <= API_KEY_REFRESH_MS) lookUpApiKey(db, m[1]!, keyHash).catch(() => {});
     return cached.actor;
   }
   return lookUpApiKey(db, m[1]!, keyHash);
