@@ -141,10 +141,7 @@ export function arrayLiteral(values: unknown[]): string | undefined {
   return out + '}';
 }
 
-const withArrayLiterals = (params: unknown[] | undefined) =>
-  params?.map((p) => (Array.isArray(p) ? (arrayLiteral(p) ?? p) : p));
-
-/** Array parameters cast to bigint[], int[] or text[] go in binary (see `binaryArray`), other arrays as literals. */
+/** Array parameters cast to bigint[], int[], text[] or timestamptz[] go in binary (see `binaryArray`), other arrays as literals. */
 function withArrays(text: string, params: unknown[] | undefined): unknown[] | undefined {
   if (!params?.some(Array.isArray)) return params;
   const casts = arrayCasts(text);
@@ -256,7 +253,7 @@ export function openPostgres(url: string, poolSize = 20): Db {
     },
     close: () => pool.end(),
     async executeSql(text, values) {
-      const r = await pool.query(text, withArrayLiterals(values) as any[]);
+      const r = await pool.query(text, withArrays(text, values) as any[]);
       const last: any = Array.isArray(r) ? r[r.length - 1] : r;
       return { rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 };
     },
