@@ -221,6 +221,25 @@ test('unknown customer, store and product are 404s with a code', async () => {
   }
 });
 
+test('booking sees a product\'s new category, a new product and a renamed store as soon as they are saved', async () => {
+  const manager = await t.loginAs('manager');
+  const product = (await t.request('POST', '/api/products', { cookie: manager, body: { sku: 'MASK-010', name: '面膜', category: '护肤', priceFen: 9900 } })).json();
+  const line = (sku: string, storeCode = 'SH001') => ({ storeCode, lines: [{ sku, quantity: 1, unitPriceFen: 9900 }] });
+  const first = await post('/api/purchases', sale(line('MASK-010', 'BJ001')));
+  assert.equal(first.json().lines[0].category, '护肤', first.body);
+  assert.equal((await post('/api/purchases', sale(line('SERUM-011')))).json().error.code, 'PRODUCT_NOT_FOUND');
+
+  assert.equal((await t.request('PATCH', `/api/products/${product.id}`, { cookie: manager, body: { category: '面膜' } })).statusCode, 200);
+  await t.request('POST', '/api/products', { cookie: manager, body: { sku: 'SERUM-011', name: '精华', category: '护肤', priceFen: 9900 } });
+  await t.db.query(`UPDATE stores SET code = 'BJ002' WHERE code = 'BJ001'`);
+  try {
+    const again = await post('/api/purchases/bulk', { purchases: [sale(line('MASK-010')), sale(line('SERUM-011')), sale(line('MASK-010', 'BJ002')), sale(line('MASK-010', 'BJ001'))] });
+    assert.deepEqual(again.json().items.map((i: any) => i.purchase?.lines[0].category ?? i.error.code), ['面膜', '护肤', '面膜', 'STORE_NOT_FOUND'], again.body);
+  } finally {
+    await t.db.query(`UPDATE stores SET code = 'BJ001' WHERE code = 'BJ002'`);
+  }
+});
+
 test('a store-scoped key books for its store and gets 403 for another', async () => {
   assert.equal((await post('/api/purchases', sale(), shKey)).statusCode, 201);
   const other = await post('/api/purchases', sale({ storeCode: 'BJ001' }), shKey);

@@ -4,6 +4,7 @@ import { AppError, badRequest, conflict, fieldErrors, forbidden, type BilingualF
 import { normaliseMobile } from '../../lib/phone.ts';
 import { inStoreScope, type Actor } from '../staff/index.ts';
 import { notifyPurchasesRecorded, readAheadForNewSales, type RecordedPurchase } from './events.ts';
+import { catalogueCacheOf, emptyCatalogueFound, type CatalogueAsk, type CatalogueCache, type CatalogueFound } from './catalogue-cache.ts';
 import { MAX_BATCH, priceBasket, purchaseInput, type ParsedPurchase, type PricedBasket, type PurchaseInput } from './basket.ts';
 
 /** A booked purchase (or return) as the API answers it; listeners add their part under their own name, e.g. `loyalty`. */
@@ -127,7 +128,7 @@ export async function bookPurchases(db: Db, actor: Actor, inputs: (PurchaseInput
     // Every statement here probes indexes by key, so planning each batch anew buys nothing: it cost more than running them.
     await queueWrite(tx, 'SET LOCAL plan_cache_mode = force_generic_plan');
     if (good.length) {
-      const found = await lookupBatch(tx, good);
+      const found = await lookupBatch(tx, good, catalogueCacheOf(db));
       const fresh = await settleReplays(tx, good, found.keys, results, reject);
       const ready = resolveReferences(actor, fresh, found, opts, reject);
       if (ready.length) {
@@ -218,19 +219,18 @@ export async function storedPurchaseAnswers(q: Queryable, keys: { customerId: nu
   return new Map(ps.rows.map((p: any) => [p.id, answerOf({ ...p, purchasedAt: new Date(p.purchasedAt) }, lines.get(p.id) ?? [], extras.get(p.id))]));
 }
 
-interface BatchLookup {
+interface BatchLookup extends CatalogueFound {
   keys: Map<string, StoredKey>;
   customers: { byId: Map<number, number>; byMobile: Map<string, number>; byCard: Map<string, number> };
-  storeById: Set<number>;
-  storeByCode: Map<string, number>;
-  productBySku: Map<string, { id: number; category: string }>;
 }
 
 /**
  * Everything a batch needs to know in one round trip: keys already booked, customers (by id or card number —
- * a merged one resolves to the customer it was merged into — or by an active customer's mobile), stores and products.
+ * a merged one resolves to the customer it was merged into — or by an active customer's mobile), and the stores and
+ * products the cache could not answer, with the catalogue's version. Should the version have moved since the cache
+ * answered, a second round trip asks for all of the batch's stores and products.
  */
-async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
+async function lookupBatch(q: Queryable, items: Good[], catalogue: CatalogueCache): Promise<BatchLookup> {
   const ids = new Set<number>(), mobiles = new Set<string>(), cards = new Set<string>(), storeIds = new Set<number>(), storeCodes = new Set<string>(), skus = new Set<string>();
   for (const g of items) {
     if (g.parsed.customerId !== undefined) ids.add(g.parsed.customerId);
@@ -240,6 +240,26 @@ async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
     if (g.parsed.storeCode !== undefined) storeCodes.add(g.parsed.storeCode);
     for (const l of g.basket.lines) skus.add(l.sku);
   }
+  const cached = catalogue.split(storeIds, storeCodes, skus);
+  const out = await lookupStatement(q, items, { ids, mobiles, cards }, cached.ask);
+  catalogue.learn(out.version, cached.ask, out);
+  if (cached.fromCache && cached.version !== out.version) {
+    const ask = { storeIds: [...storeIds], storeCodes: [...storeCodes], skus: [...skus] };
+    const fresh = await lookupStatement(q, [], { ids: new Set(), mobiles: new Set(), cards: new Set() }, ask);
+    catalogue.learn(fresh.version, ask, fresh);
+    return { ...out, storeById: fresh.storeById, storeByCode: fresh.storeByCode, productBySku: fresh.productBySku };
+  }
+  for (const id of cached.found.storeById) out.storeById.add(id);
+  for (const [code, id] of cached.found.storeByCode) out.storeByCode.set(code, id);
+  for (const [sku, product] of cached.found.productBySku) out.productBySku.set(sku, product);
+  return out;
+}
+
+/** The batch's lookup statement: the items' keys, the customers they name, the stores and products asked, and the catalogue's version. */
+async function lookupStatement(
+  q: Queryable, items: Good[], named: { ids: Set<number>; mobiles: Set<string>; cards: Set<string> }, ask: CatalogueAsk,
+): Promise<BatchLookup & { version: number }> {
+  const { ids, mobiles, cards } = named;
   const r = await q.query(
     prepared(`WITH RECURSIVE found AS (
        -- One branch per way of naming a customer, so each probes its own index instead of one OR scanning them all.
@@ -263,12 +283,12 @@ async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
      UNION ALL
      SELECT 's', code, NULL, NULL, id, NULL, NULL FROM stores WHERE code = ANY($7::text[])
      UNION ALL
-     SELECT 'p', sku, category, NULL, id, NULL, NULL FROM products WHERE sku = ANY($8::text[])`),
-    [items.map((g) => g.parsed.source), items.map((g) => g.parsed.externalId), [...ids], [...mobiles], [...cards], [...storeIds], [...storeCodes], [...skus]],
+     SELECT 'p', sku, category, NULL, id, NULL, NULL FROM products WHERE sku = ANY($8::text[])
+     UNION ALL
+     SELECT 'v', NULL, NULL, NULL, version, NULL, NULL FROM catalogue_version`),
+    [items.map((g) => g.parsed.source), items.map((g) => g.parsed.externalId), [...ids], [...mobiles], [...cards], ask.storeIds, ask.storeCodes, ask.skus],
   );
-  const out: BatchLookup = {
-    keys: new Map(), customers: { byId: new Map(), byMobile: new Map(), byCard: new Map() }, storeById: new Set(), storeByCode: new Map(), productBySku: new Map(),
-  };
+  const out = { keys: new Map(), customers: { byId: new Map(), byMobile: new Map(), byCard: new Map() }, ...emptyCatalogueFound(), version: 0 };
   for (const row of r.rows) {
     if (row.t === 'k') out.keys.set(keyOf(row.a, row.b), { hash: row.h, customerId: row.n, purchaseId: row.m, extras: row.x });
     else if (row.t === 'c') {
@@ -278,7 +298,8 @@ async function lookupBatch(q: Queryable, items: Good[]): Promise<BatchLookup> {
     } else if (row.t === 's') {
       out.storeById.add(row.n);
       out.storeByCode.set(row.a, row.n);
-    } else out.productBySku.set(row.a, { id: row.n, category: row.b });
+    } else if (row.t === 'p') out.productBySku.set(row.a, { id: row.n, category: row.b });
+    else out.version = row.n;
   }
   return out;
 }
