@@ -298,6 +298,30 @@ function earnRulesOf(programme: Programme) {
 
 const pctText = (p: number) => `×${(p / 100).toString()}`;
 
+const groupReasons = new WeakMap<Programme, Map<string, EarnReason>>();
+
+/** The reason a group of lines earns under (rule, tier, promotion), labels included: built once per programme, as every sale asks. */
+function groupReason(programme: Programme, rule: EarnRule | undefined, tier: Tier | undefined, promo: Programme['promotions'][number] | undefined): EarnReason {
+  let reasons = groupReasons.get(programme);
+  if (!reasons) groupReasons.set(programme, (reasons = new Map()));
+  const key = `${rule?.id ?? ''}|${tier?.code ?? ''}|${promo?.code ?? ''}`;
+  let reason = reasons.get(key);
+  if (reason) return reason;
+  const rulePct = rule?.multiplierPct ?? 100;
+  const tierPct = tier?.benefits.pointsMultiplierPct ?? 100;
+  const promoPct = promo?.multiplierPct ?? 100;
+  const labelEn = [rule ? (rule.sku ? `product ${rule.sku}` : `category ${rule.category}`) + ` ${pctText(rulePct)}` : 'base', tierPct !== 100 ? `${tier!.nameEn} ${pctText(tierPct)}` : '', promo ? `${promo.nameEn} ${pctText(promoPct)}` : ''].filter(Boolean).join(' · ');
+  const labelZh = [rule ? (rule.sku ? `商品 ${rule.sku}` : `品类 ${rule.category}`) + ` ${pctText(rulePct)}` : '基础积分', tierPct !== 100 ? `${tier!.nameZh} ${pctText(tierPct)}` : '', promo ? `${promo.nameZh} ${pctText(promoPct)}` : ''].filter(Boolean).join(' · ');
+  reason = {
+    code: rule ? (rule.sku ? 'SKU_RULE' : 'CATEGORY_RULE') : 'BASE',
+    ...(rule ? { ruleId: rule.id } : {}),
+    ...(promo ? { promotion: promo.code, promotionMultiplierPct: promoPct } : {}),
+    multiplierPct: rulePct, tierMultiplierPct: tierPct, points: 0, en: labelEn, zh: labelZh,
+  };
+  reasons.set(key, reason);
+  return reason;
+}
+
 /**
  * Points a basket earns under a programme at an instant. Order: minimum spend on the paid amount; per line the most
  * specific earn rule (sku, then category, else base); times the tier's multiplier; times the best promotion in force
@@ -332,29 +356,20 @@ export function pointsForBasket(basket: Basket, programme: Programme, at: Date, 
     const scaled = i === positive.length - 1 ? remainingPaid : mulDiv(line.amountFen, paid, linesTotal);
     remainingPaid -= scaled;
     const rule = bySku.get(line.sku) ?? byCategory.get(line.category);
-    const rulePct = rule?.multiplierPct ?? 100;
-    const promo = live
-      .filter((p) => (p.sku == null || p.sku === line.sku) && (p.category == null || p.category === line.category))
-      .sort((a, b) => b.multiplierPct - a.multiplierPct)[0];
-    const promoPct = promo?.multiplierPct ?? 100;
+    // Promotions do not stack: the highest multiplier wins, the first listed among equals.
+    let promo: Programme['promotions'][number] | undefined;
+    for (const p of live) {
+      if ((p.sku == null || p.sku === line.sku) && (p.category == null || p.category === line.category) && (!promo || p.multiplierPct > promo.multiplierPct)) promo = p;
+    }
     const key = `${rule?.id ?? ''}|${promo?.code ?? ''}`;
     const g = groups.get(key);
     if (g) {
       g.amount += scaled;
       return;
     }
-    const labelEn = [rule ? (rule.sku ? `product ${rule.sku}` : `category ${rule.category}`) + ` ${pctText(rulePct)}` : 'base', tierPct !== 100 ? `${tier!.nameEn} ${pctText(tierPct)}` : '', promo ? `${promo.nameEn} ${pctText(promoPct)}` : ''].filter(Boolean).join(' · ');
-    const labelZh = [rule ? (rule.sku ? `商品 ${rule.sku}` : `品类 ${rule.category}`) + ` ${pctText(rulePct)}` : '基础积分', tierPct !== 100 ? `${tier!.nameZh} ${pctText(tierPct)}` : '', promo ? `${promo.nameZh} ${pctText(promoPct)}` : ''].filter(Boolean).join(' · ');
-    groups.set(key, {
-      amount: scaled,
-      factor: rulePct * tierPct * promoPct,
-      reason: {
-        code: rule ? (rule.sku ? 'SKU_RULE' : 'CATEGORY_RULE') : 'BASE',
-        ...(rule ? { ruleId: rule.id } : {}),
-        ...(promo ? { promotion: promo.code, promotionMultiplierPct: promoPct } : {}),
-        multiplierPct: rulePct, tierMultiplierPct: tierPct, points: 0, en: labelEn, zh: labelZh,
-      },
-    });
+    const rulePct = rule?.multiplierPct ?? 100;
+    const promoPct = promo?.multiplierPct ?? 100;
+    groups.set(key, { amount: scaled, factor: rulePct * tierPct * promoPct, reason: groupReason(programme, rule, tier, promo) });
   });
   const reasons: EarnReason[] = [];
   let total = 0;
