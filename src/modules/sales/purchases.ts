@@ -5,7 +5,7 @@ import { normaliseMobile } from '../../lib/phone.ts';
 import { inStoreScope, type Actor } from '../staff/index.ts';
 import { notifyPurchasesRecorded, readAheadForNewSales, type RecordedPurchase } from './events.ts';
 import { catalogueCacheOf, emptyCatalogueFound, type CatalogueAsk, type CatalogueCache, type CatalogueFound } from './catalogue-cache.ts';
-import { MAX_BATCH, priceBasket, purchaseInput, type ParsedPurchase, type PricedBasket, type PurchaseInput } from './basket.ts';
+import { MAX_BATCH, fastPurchase, priceBasket, purchaseInput, type ParsedPurchase, type PricedBasket, type PurchaseInput } from './basket.ts';
 
 /** A booked purchase (or return) as the API answers it; listeners add their part under their own name, e.g. `loyalty`. */
 export interface PurchaseAnswer {
@@ -56,7 +56,8 @@ const outOfScope = () => forbidden('STORE_OUT_OF_SCOPE', 'You may only book purc
 
 /** Parses one item with the shared schema and basket rules; problems come back with the item's field paths. */
 export function validatePurchase(raw: unknown, prefix: string, now = Date.now(), parsed = false): { parsed: ParsedPurchase; basket: PricedBasket; mobile: string | null } | AppError {
-  const r = parsed ? { success: true as const, data: raw as ParsedPurchase } : purchaseInput.safeParse(raw);
+  const fast = parsed ? (raw as ParsedPurchase) : fastPurchase(raw);
+  const r = fast ? { success: true as const, data: fast } : purchaseInput.safeParse(raw);
   const at = (p: string) => [prefix, p].filter(Boolean).join('.') || '(body)';
   if (!r.success) {
     const fields: BilingualFieldProblem[] = [];
