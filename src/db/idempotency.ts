@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Db, Queryable } from './client.ts';
 import { conflict } from '../http/errors.ts';
 
@@ -9,7 +9,8 @@ export interface IdempotentResult<T> {
   replayed: boolean;
 }
 
-const requestHash = (request: unknown) => createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex');
+/** A request's fingerprint: what a retry must match to get the first answer back. */
+export const requestHash = (request: unknown) => hash('sha256', JSON.stringify(request ?? null));
 
 /**
  * Runs a write once per (scope, key): the first call commits its rows and its answer together; a retry with

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { insertRows, prepared, queueWrite, type Db, type Queryable } from '../../db/client.ts';
+import { requestHash } from '../../db/idempotency.ts';
 import { AppError, badRequest, conflict, fieldErrors, forbidden, type BilingualFieldProblem } from '../../http/errors.ts';
 import { normaliseMobile } from '../../lib/phone.ts';
 import { inStoreScope, type Actor } from '../staff/index.ts';
@@ -45,8 +45,6 @@ const zh: Record<string, string> = {
 };
 const zhFor = (code: string, message: string) =>
   message === 'must be a whole number of fen' ? '必须是整数（分）' : message === 'must not be negative' ? '不能为负数' : (zh[code] ?? '取值无效');
-
-export const requestHash = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
 
 const keyReused = () =>
   conflict('IDEMPOTENCY_KEY_REUSED', 'This source and externalId were already booked with a different content.', '该来源和外部单号已用于另一笔内容不同的记录。');

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { Db, Queryable } from '../../db/client.ts';
+import { requestHash } from '../../db/idempotency.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../http/errors.ts';
 import { text } from '../../lib/validation.ts';
 import { inStoreScope, recordAudit, type Actor } from '../staff/index.ts';
 import { notifyPurchasesRecorded } from './events.ts';
 import { fenAmount, MAX_LINES, priceReturn } from './basket.ts';
-import { answerOf, requestHash, storedPurchaseAnswers, storeKeys, type PurchaseAnswer } from './purchases.ts';
+import { answerOf, storedPurchaseAnswers, storeKeys, type PurchaseAnswer } from './purchases.ts';
 import { purchaseInput } from './basket.ts';
 
 export const RETURN_WINDOW_SETTING = 'sales.returnWindowDays';

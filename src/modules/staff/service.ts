@@ -1,11 +1,11 @@
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { prepared, type Db, type Queryable } from '../../db/client.ts';
 import { AppError, conflict, fieldError, notFound, unauthorized } from '../../http/errors.ts';
 import { recordAudit } from './audit.ts';
 import { API_KEY_SCOPES, ROLE_PERMISSIONS, type Actor, type Permission, type Role } from './permissions.ts';
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = (s: string) => hash('sha256', s);
 export const hashPassword = (pw: string) => argonHash(pw);
 
 export const LOCK_AFTER_FAILURES = 5;
