@@ -26,7 +26,7 @@ export async function authenticate(db: Db, req: FastifyRequest): Promise<Actor> 
   if (key) {
     const actor = await resolveApiKey(db, key);
     if (!actor) throw unauthorized('INVALID_API_KEY', 'The API key is invalid or has been revoked.', 'API 密钥无效或已被吊销。');
-    req.actor = { ...actor, requestId: req.id, ip: req.ip };
+    req.actor = forRequest(actor, req);
     return req.actor;
   }
   const token = req.cookies?.[SESSION_COOKIE];
@@ -35,9 +35,14 @@ export async function authenticate(db: Db, req: FastifyRequest): Promise<Actor> 
   if (!session) throw unauthorized('SESSION_EXPIRED', 'Your session has expired. Please log in again.', '登录已过期，请重新登录。');
   const { actor, ...staff } = session;
   req.staff = staff;
-  req.actor = { ...actor, requestId: req.id, ip: req.ip };
+  req.actor = forRequest(actor, req);
   return req.actor;
 }
+
+// Spelled out: V8 adds properties after a leading spread on a slow path, a microsecond each.
+const forRequest = (a: Actor, req: FastifyRequest): Actor => ({
+  kind: a.kind, id: a.id, name: a.name, role: a.role, storeIds: a.storeIds, permissions: a.permissions, requestId: req.id, ip: req.ip,
+});
 
 export function registerAuth(app: FastifyInstance, db: Db) {
   app.decorateRequest('actor', null);

@@ -316,7 +316,7 @@ function groupReason(programme: Programme, rule: EarnRule | undefined, tier: Tie
     code: rule ? (rule.sku ? 'SKU_RULE' : 'CATEGORY_RULE') : 'BASE',
     ...(rule ? { ruleId: rule.id } : {}),
     ...(promo ? { promotion: promo.code, promotionMultiplierPct: promoPct } : {}),
-    multiplierPct: rulePct, tierMultiplierPct: tierPct, points: 0, en: labelEn, zh: labelZh,
+    multiplierPct: rulePct, tierMultiplierPct: tierPct, points: 0, en: labelEn, zh: labelZh, amountFen: 0,
   };
   reasons.set(key, reason);
   return reason;
@@ -377,7 +377,11 @@ export function pointsForBasket(basket: Basket, programme: Programme, at: Date, 
   for (const g of groups.values()) {
     const pts = mulDiv(g.amount, g.factor, divisor);
     total += pts;
-    reasons.push({ ...g.reason, amountFen: g.amount, points: pts });
+    // The template already holds every key, so the copy only overwrites: V8 adds keys after a leading spread on a slow path.
+    const reason = { ...g.reason };
+    reason.amountFen = g.amount;
+    reason.points = pts;
+    reasons.push(reason);
   }
   for (const p of live) {
     if (p.bonusPoints <= 0) continue;

@@ -115,7 +115,8 @@ export async function bookPurchases(db: Db, actor: Actor, inputs: (PurchaseInput
     const prefix = opts.pathPrefix ? `${opts.pathPrefix}.${index}` : '';
     const v = validatePurchase(raw, prefix, now, opts.parsed);
     if (v instanceof AppError) return reject(index, v);
-    const hash = requestHash({ ...v.parsed, mobile: v.mobile ?? undefined });
+    // The purchase as booked, its mobile normalised; copied only when that changes it (a copy that adds a key is slow in V8).
+    const hash = requestHash(v.mobile === null || v.parsed.mobile === v.mobile ? v.parsed : { ...v.parsed, mobile: v.mobile });
     const key = keyOf(v.parsed.source, v.parsed.externalId);
     const first = firstByKey.get(key);
     if (first !== undefined) return repeats.push({ index, first, hash });
