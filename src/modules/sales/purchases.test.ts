@@ -155,6 +155,8 @@ test('a bulk with good and bad items books the good ones and says why each bad o
   const before = await count();
   const r = await post('/api/purchases/bulk', { purchases: items });
   assert.equal(r.statusCode, 200, r.body);
+  assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+  assert.equal(Number(r.headers['content-length']), Buffer.byteLength(r.body));
   const res = r.json();
   const summary = res.items.map((i: any) => i.status === 'rejected' ? `${i.error.status} ${i.error.code} ${i.error.fields?.[0]?.path ?? ''}`.trim() : i.status);
   assert.deepEqual(summary, [
