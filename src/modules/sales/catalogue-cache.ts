@@ -31,7 +31,7 @@ export const emptyCatalogueFound = (): CatalogueFound => ({ storeById: new Set()
  */
 export class CatalogueCache {
   version: number | null = null;
-  private storeIds = new Map<number, boolean>();
+  private storeIds = new Map<number, number | null>();
   private storeCodes = new Map<string, number | null>();
   private skus = new Map<string, CatalogueProduct | null>();
 
@@ -39,35 +39,12 @@ export class CatalogueCache {
   split(storeIds: Iterable<number>, storeCodes: Iterable<string>, skus: Iterable<string>): { found: CatalogueFound; ask: CatalogueAsk; fromCache: boolean; version: number | null } {
     const found = emptyCatalogueFound();
     const ask: CatalogueAsk = { storeIds: [], storeCodes: [], skus: [] };
-    let fromCache = false;
-    for (const id of storeIds) {
-      const known = this.storeIds.get(id);
-      if (known === undefined) {
-        ask.storeIds.push(id);
-        continue;
-      }
-      fromCache = true;
-      if (known) found.storeById.add(id);
-    }
-    for (const code of storeCodes) {
-      const id = this.storeCodes.get(code);
-      if (id === undefined) {
-        ask.storeCodes.push(code);
-        continue;
-      }
-      fromCache = true;
-      if (id !== null) found.storeByCode.set(code, id);
-    }
-    for (const sku of skus) {
-      const product = this.skus.get(sku);
-      if (product === undefined) {
-        ask.skus.push(sku);
-        continue;
-      }
-      fromCache = true;
-      if (product !== null) found.productBySku.set(sku, product);
-    }
-    return { found, ask, fromCache, version: this.version };
+    const answered = [
+      answerFrom(this.storeIds, storeIds, ask.storeIds, (id) => found.storeById.add(id)),
+      answerFrom(this.storeCodes, storeCodes, ask.storeCodes, (code, id) => found.storeByCode.set(code, id)),
+      answerFrom(this.skus, skus, ask.skus, (sku, product) => found.productBySku.set(sku, product)),
+    ];
+    return { found, ask, fromCache: answered.includes(true), version: this.version };
   }
 
   /** Keeps what the database answered at `version`; a newer version than the cache's drops everything older first. */
@@ -80,11 +57,26 @@ export class CatalogueCache {
       this.skus.clear();
     }
     for (const map of [this.storeIds, this.storeCodes, this.skus]) if (map.size > MAX_ENTRIES) map.clear();
-    for (const id of ask.storeIds) this.storeIds.set(id, got.storeById.has(id));
+    for (const id of ask.storeIds) this.storeIds.set(id, got.storeById.has(id) ? id : null);
     for (const code of ask.storeCodes) this.storeCodes.set(code, got.storeByCode.get(code) ?? null);
     for (const [code, id] of got.storeByCode) this.storeCodes.set(code, id);
     for (const sku of ask.skus) this.skus.set(sku, got.productBySku.get(sku) ?? null);
   }
+}
+
+/** Puts what the cache knows of `keys` into `found` (null: known to be absent) and the rest into `ask`; true when it knew any. */
+function answerFrom<K, V>(cached: Map<K, V | null>, keys: Iterable<K>, ask: K[], found: (key: K, value: V) => void): boolean {
+  let knew = false;
+  for (const key of keys) {
+    const value = cached.get(key);
+    if (value === undefined) {
+      ask.push(key);
+      continue;
+    }
+    knew = true;
+    if (value !== null) found(key, value);
+  }
+  return knew;
 }
 
 const caches = new WeakMap<Db, CatalogueCache>();
