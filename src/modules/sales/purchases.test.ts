@@ -86,6 +86,8 @@ test('a retried purchase answers 200 with Idempotent-Replayed and the first answ
   const again = await post('/api/purchases', body);
   assert.equal(again.statusCode, 200);
   assert.equal(again.headers['idempotent-replayed'], 'true');
+  assert.equal(again.headers['content-type'], 'application/json; charset=utf-8');
+  assert.equal(first.headers['idempotent-replayed'], undefined);
   assert.deepEqual(again.json(), first.json());
   assert.equal(await count(), before);
 });

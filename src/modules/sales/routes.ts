@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../http/context.ts';
 import { needs } from '../../http/auth.ts';
@@ -25,6 +25,9 @@ const productBody = z.strictObject({
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM');
 const isoTime = z.iso.datetime({ offset: true });
 const storeRef = { storeId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(), storeCode: z.string().trim().min(1).max(32).optional() };
+
+/** Booking answers go out as the bytes they are encoded into once: sent as a string, fastify measured and copied them again. */
+const sendJson = (reply: FastifyReply, body: unknown) => reply.type('application/json; charset=utf-8').send(Buffer.from(JSON.stringify(body)));
 
 /** A per-item result in the caller's language. */
 function itemAnswer(req: FastifyRequest, r: BookResult) {
@@ -79,8 +82,8 @@ export async function salesRoutes(app: FastifyInstance, { db }: AppContext) {
   }, async (req, reply) => {
     const res = await bookOne(req.actor!, req.body);
     if (res!.status === 'rejected') throw res!.error;
-    if (res!.status === 'replayed') return reply.header('idempotent-replayed', 'true').status(200).send(res!.purchase);
-    return reply.status(201).send(res!.purchase);
+    if (res!.status === 'replayed') reply.header('idempotent-replayed', 'true');
+    return sendJson(reply.status(res!.status === 'replayed' ? 200 : 201), res!.purchase);
   });
 
   r.post('/api/purchases/bulk', {
@@ -93,9 +96,7 @@ export async function salesRoutes(app: FastifyInstance, { db }: AppContext) {
   }, async (req, reply) => {
     const results = await bookPurchases(db, req.actor!, req.body.purchases, { pathPrefix: 'purchases' });
     const count = (s: string) => results.filter((x) => x.status === s).length;
-    const answer = { created: count('created'), replayed: count('replayed'), rejected: count('rejected'), items: results.map((x) => itemAnswer(req, x)) };
-    // A megabyte of answer goes out as the bytes it is encoded into once: sent as a string, it was measured and copied again.
-    return reply.type('application/json; charset=utf-8').send(Buffer.from(JSON.stringify(answer)));
+    return sendJson(reply, { created: count('created'), replayed: count('replayed'), rejected: count('rejected'), items: results.map((x) => itemAnswer(req, x)) });
   });
 
   r.get('/api/purchases', {
