@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
+/** Control characters typed text may not hold (tab, line feed and carriage return it may). */
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** Text a person typed: trimmed, bounded, no control characters. */
 export const text = (max: number) =>
-  z.string().trim().max(max).refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters');
+  z.string().trim().max(max).refine((s) => !CONTROL_CHARACTERS.test(s), 'must not contain control characters');
 export const nonEmptyText = (max: number) => text(max).pipe(z.string().min(1));
 export const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const idParams = z.strictObject({ id });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BilingualFieldProblem } from '../../http/errors.ts';
-import { nonEmptyText } from '../../lib/validation.ts';
+import { CONTROL_CHARACTERS, nonEmptyText } from '../../lib/validation.ts';
 
 export const CHANNELS = ['store', 'online', 'app', 'mini_program'] as const;
 export const MAX_LINES = 500;
@@ -46,14 +46,12 @@ export const purchaseInput = z.strictObject({
 });
 
 export type PurchaseLineInput = z.input<typeof purchaseLineInput>;
-
 /** What `bookPurchases` takes: plain JSON, e.g. one row of an imported purchase file. */
 export type PurchaseInput = z.input<typeof purchaseInput>;
 export type ParsedPurchase = z.output<typeof purchaseInput>;
 
 const PURCHASE_KEYS = new Set(Object.keys(purchaseInput.shape));
 const LINE_KEYS = new Set(Object.keys(purchaseLineInput.shape));
-const TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const isCode = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max && v.trim() === v && NO_CONTROL.test(v);
 const isFen = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_FEN;
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= Number.MAX_SAFE_INTEGER;
@@ -68,7 +66,7 @@ function fastLine(l: unknown): PurchaseLineInput | undefined {
   const { sku, quantity, unitPriceFen, amountFen, category } = l;
   if (!isCode(sku, 64) || typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity <= 0 || quantity > 1_000_000 || !isFen(unitPriceFen)) return undefined;
   if (amountFen !== undefined && !isFen(amountFen)) return undefined;
-  if (category !== undefined && !(typeof category === 'string' && category.length > 0 && category.length <= 64 && category.trim() === category && !TEXT_CONTROL.test(category))) return undefined;
+  if (category !== undefined && !(typeof category === 'string' && category.length > 0 && category.length <= 64 && category.trim() === category && !CONTROL_CHARACTERS.test(category))) return undefined;
   const line: PurchaseLineInput = { sku, quantity, unitPriceFen };
   if ('amountFen' in l) line.amountFen = amountFen;
   if ('category' in l) line.category = category;
@@ -109,7 +107,6 @@ export function fastPurchase(raw: unknown): ParsedPurchase | undefined {
   if ('totalFen' in raw) p.totalFen = totalFen;
   return p as ParsedPurchase;
 }
-
 
 export interface PricedLine {
   lineNo: number;

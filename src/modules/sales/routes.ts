@@ -82,8 +82,9 @@ export async function salesRoutes(app: FastifyInstance, { db }: AppContext) {
   }, async (req, reply) => {
     const res = await bookOne(req.actor!, req.body);
     if (res!.status === 'rejected') throw res!.error;
-    if (res!.status === 'replayed') reply.header('idempotent-replayed', 'true');
-    return sendJson(reply.status(res!.status === 'replayed' ? 200 : 201), res!.purchase);
+    const replayed = res!.status === 'replayed';
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return sendJson(reply.status(replayed ? 200 : 201), res!.purchase);
   });
 
   r.post('/api/purchases/bulk', {

@@ -1,4 +1,5 @@
 import { normaliseMobile } from '../../../lib/phone.ts';
+import { CONTROL_CHARACTERS } from '../../../lib/validation.ts';
 
 /** Customer fields a column can be mapped to; `attributes.<key>` maps to a custom attribute. */
 export const CUSTOMER_FIELDS = [
@@ -155,7 +156,6 @@ export function splitTags(s: string): string[] {
   return out;
 }
 
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const LIMITS: Record<string, number> = {
   name: 100, city: 50, region: 50, occupation: 50, incomeBand: 50, source: 50, preferredChannel: 30, cardNo: 64, store: 64, notes: 2000, tags: 1000, attribute: 500,
 };
@@ -224,7 +224,7 @@ export function cleanCustomerRow(cells: string[], ctx: RowContext): { row: Custo
       return { problem: { field: target, zh: `${fieldZh(target)}过长（${raw.length} 个字符）`, en: `${target} is too long (${raw.length} characters)` } };
     }
     const v = target === 'notes' ? raw.trim() : raw.trim().replace(/\s+/g, ' ');
-    if (CONTROL.test(v)) return { problem: { field: target, zh: `${fieldZh(target)}含控制字符`, en: `${target} contains control characters` } };
+    if (CONTROL_CHARACTERS.test(v)) return { problem: { field: target, zh: `${fieldZh(target)}含控制字符`, en: `${target} contains control characters` } };
     if (isAttr) {
       if (v) row.attributes[target.slice(ATTRIBUTE_PREFIX.length).trim()] = v;
       continue;
@@ -376,7 +376,7 @@ export function cleanPurchaseRow(cells: string[], ctx: Pick<RowContext, 'mapping
     const raw = (cells[i] ?? '').trim();
     const zh = PURCHASE_ZH[target] ?? target;
     if (raw.includes('\uFFFD')) return { problem: { field: target, zh: `${zh}含无法识别的字符（文件编码不对？）`, en: `${target} has unreadable characters (wrong file encoding?)` } };
-    if (raw.length > 128 || CONTROL.test(raw)) return { problem: { field: target, zh: `${zh}过长或含控制字符`, en: `${target} is too long or contains control characters` } };
+    if (raw.length > 128 || CONTROL_CHARACTERS.test(raw)) return { problem: { field: target, zh: `${zh}过长或含控制字符`, en: `${target} is too long or contains control characters` } };
     v[target] = raw;
   }
   const bad = (field: string, zhWhy: string, enWhy: string) => ({ problem: { field, zh: `${PURCHASE_ZH[field] ?? field}${zhWhy}`, en: `${field} ${enWhy}` } });
