@@ -105,7 +105,7 @@ export default async function (args: string[]) {
   const purchases = arg(args, 'purchases', 1000);
   const duration = arg(args, 'duration', 10);
   const connections = arg(args, 'connections', 50);
-  const db = await benchDb({ fresh: args.includes('--fresh'), poolSize: 40 });
+  const db = await benchDb({ fresh: args.includes('--fresh'), poolSize: arg(args, 'pool', 40) });
   const id = await seed(db, customers, purchases);
   const { app, url } = await startBenchServer(db);
   try {

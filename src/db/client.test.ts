@@ -116,3 +116,27 @@ test('statements sent together in a transaction each get their own answer', asyn
   const [a, b] = await db.tx((tx) => Promise.all([tx.query('SELECT 1 AS n'), tx.query('SELECT $1::int AS n', [2])]));
   assert.deepEqual([a.rows, b.rows], [[{ n: 1 }], [{ n: 2 }]]);
 });
+
+test('reads sent together on one connection each get their own answer, and each statement commits on its own', async () => {
+  await db.exec('CREATE TABLE together_probe (n int PRIMARY KEY)');
+  const [a, b, failed] = await db.together((q) => Promise.all([
+    q.query('INSERT INTO together_probe VALUES (1) RETURNING n'),
+    q.query('SELECT $1::int AS n', [2]),
+    q.query('INSERT INTO together_probe VALUES (1)').then(() => 'inserted', (err) => `refused: ${err.code}`),
+  ]));
+  assert.deepEqual([a.rows, b.rows, failed], [[{ n: 1 }], [{ n: 2 }], 'refused: 23505']);
+  // The duplicate's failure rolled back only itself.
+  assert.deepEqual((await db.query('SELECT n FROM together_probe')).rows, [{ n: 1 }]);
+});
+
+test('when one read sent together fails, the others still answer before the connection serves anyone else', async () => {
+  let late: unknown;
+  await assert.rejects(db.together((q) => Promise.all([
+    q.query('SELECT 1/0'),
+    q.query('SELECT pg_sleep(0.05), 2 AS n').then(async () => (late = (await q.query('SELECT 3 AS n')).rows[0])),
+  ])), /division by zero/);
+  // The server's connection was given back only after the slow sibling and its follow-up answered (PGlite has but one, never lent).
+  if (db.kind === 'postgres') assert.deepEqual(late, { n: 3 });
+  const again = await Promise.all(Array.from({ length: 30 }, (_, i) => db.together((q) => q.query('SELECT $1::int AS n', [i]))));
+  assert.deepEqual(again.map((r) => r.rows[0].n), Array.from({ length: 30 }, (_, i) => i));
+});
