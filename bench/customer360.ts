@@ -1,7 +1,10 @@
 /**
- * `npm run bench -- customer360 [--customers N] [--purchases N] [--duration S] [--connections N] [--fresh]`
- * Seeds (once) N customers set-based and one customer with 1,000 purchases, then hammers
- * GET /api/customers/:id/360 and GET /api/customers/search at 50 connections. Target: 360 p99 < 50 ms.
+ * `npm run bench -- customer360 [--customers N] [--purchases N] [--duration S] [--connections N] [--rate R] [--pool N] [--fresh]`
+ * Seeds (once) N customers set-based and one customer with 1,000 purchases, then measures
+ * GET /api/customers/:id/360 twice at 50 connections: at an offered rate (default 600 views/s, open loop, latencies
+ * corrected for coordinated omission), which is what the target "answers in under 50 ms p99" is checked on; and as
+ * fast as the server answers (closed loop), which measures capacity: there latency is connections ÷ throughput.
+ * Then GET /api/customers/search with mixed queries.
  */
 import { loadavg } from 'node:os';
 import { benchDb, loadInChild, serverCpu, startBenchServer, timed } from './lib.ts';
@@ -105,6 +108,8 @@ export default async function (args: string[]) {
   const purchases = arg(args, 'purchases', 1000);
   const duration = arg(args, 'duration', 10);
   const connections = arg(args, 'connections', 50);
+  // Ten times the views a chain of 3,000 stores opens at its busiest minute (one member a minute per store, and its agents).
+  const rate = arg(args, 'rate', 600);
   const db = await benchDb({ fresh: args.includes('--fresh'), poolSize: arg(args, 'pool', 40) });
   const id = await seed(db, customers, purchases);
   const { app, url } = await startBenchServer(db);
@@ -113,11 +118,18 @@ export default async function (args: string[]) {
     const check = await fetch(`${url}/api/customers/${id}/360`, { headers: { cookie } });
     const body = await check.json();
     console.log(`360 of customer ${id}: ${body.figures.orderCount} orders, ${body.figures.returnCount} returns, ${body.timeline.items.length} timeline events on the first page`);
-    const { result: r360, nodeSeconds, pgSeconds } = await loadInChild(db, { label: 'GET /api/customers/:id/360', url, paths: [`/api/customers/${id}/360`], headers: { cookie }, duration, connections });
+    const paths = [`/api/customers/${id}/360`];
+    // Capacity first: it also warms the server (compiled code, the pool's connections) for the measured rate.
+    const { result: capacity, nodeSeconds, pgSeconds } = await loadInChild(db, {
+      label: 'GET /api/customers/:id/360 as fast as answered (capacity)', url, paths, headers: { cookie }, duration, connections,
+    });
     console.log(
-      serverCpu('360', r360.requests, nodeSeconds, pgSeconds) +
+      serverCpu('360', capacity.requests, nodeSeconds, pgSeconds) +
         `; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
     );
+    const { result: r360 } = await loadInChild(db, {
+      label: `GET /api/customers/:id/360 at ${rate} views/s (target p99 < 50 ms)`, url, paths, headers: { cookie }, duration, connections, overallRate: rate,
+    });
     const queries = ['19900001111', '1990000', '1111', '周婷', '小明', 'BENCH', 'member300@', '王'];
     for (const q of queries) {
       const t0 = performance.now();
@@ -129,7 +141,7 @@ export default async function (args: string[]) {
       label: 'GET /api/customers/search (mixed queries)', url, headers: { cookie }, duration, connections,
       paths: queries.map((q) => `/api/customers/search?q=${encodeURIComponent(q)}`),
     });
-    console.log(r360.p99 < 50 ? 'PASS: 360 p99 under 50 ms' : `OVER TARGET: 360 p99 ${r360.p99} ms (target 50 ms)`);
+    console.log(r360.p99 < 50 && r360.errors === 0 ? `PASS: 360 p99 ${r360.p99} ms at ${rate} views/s` : `OVER TARGET: 360 p99 ${r360.p99} ms at ${rate} views/s (target 50 ms)`);
   } finally {
     await app.close();
     await db.close();

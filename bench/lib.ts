@@ -129,6 +129,8 @@ export interface ChildLoadSpec {
   headers?: Record<string, string>;
   paths?: string[];
   post?: { path: string; bodies: unknown[]; uniqueExternalId: string };
+  /** GETs per second offered in all, steadily (bench/support/rate-child.ts); unset: each connection sends as fast as it is answered. */
+  overallRate?: number;
 }
 
 /** What one bulk run in a child process sends: these bodies (each `perRequest` purchases) with `concurrency` requests in flight. */
@@ -226,7 +228,7 @@ export function serverPauses(p: ServerPauses): string {
 
 /** One load run in a child process; returns the figures and the CPU the server (and its database) spent on it. */
 export async function loadInChild(db: Db, spec: ChildLoadSpec) {
-  const { result, lines, nodeSeconds, pgSeconds, server } = await runClientChild<ChildLoadSpec, LoadResult>(db, 'load-child.ts', spec);
+  const { result, lines, nodeSeconds, pgSeconds, server } = await runClientChild<ChildLoadSpec, LoadResult>(db, spec.overallRate ? 'rate-child.ts' : 'load-child.ts', spec);
   for (const line of lines) console.log(line);
   if (!spec.quiet) console.log(serverPauses(server));
   return { result, nodeSeconds, pgSeconds, server };
