@@ -292,10 +292,6 @@ test('purchases list filters by customer, channel and kind and pages without gap
   assert.equal(new Set(seen).size, 5);
 });
 
-test('a concurrent-duplicate test runs on the database the pass is for', () => {
-  assert.ok(TEST_DB_KIND === 'pglite' || TEST_DB_KIND === 'postgres');
-});
-
 test('another module books raw rows through bookPurchases and gets per-row results under its own path', async () => {
   const rows: unknown[] = [sale({ source: 'import' }), { ...sale({ source: 'import' }), quantity: 'x' }];
   const results = await bookPurchases(t.db, SYSTEM_ACTOR, rows, { pathPrefix: 'rows' });
