@@ -108,7 +108,7 @@ test('the timeline is newest first: profile edit, consent, the audited return, t
   assert.deepEqual(items.map((e: any) => e.type), ['customer_update', 'consent_granted', 'purchase_return', 'customer_create', 'return', 'sale', 'sale', 'sale']);
   const sale = items[5];
   assert.equal(sale.data.storeName, '徐家汇店');
-  assert.deepEqual(sale.data.lines.map((l: any) => l.category), ['香水']);
+  assert.deepEqual(sale.data.lines, [{ lineNo: 1, sku: 'SKU-香水', productId: null, productName: null, category: '香水', quantity: 1, unitPriceFen: 20000, amountFen: 20000 }]);
   assert.deepEqual(items[0].data.details.changed, ['city']);
   for (let i = 1; i < items.length; i++) assert.ok(items[i - 1].at >= items[i].at);
 });
