@@ -3,7 +3,7 @@ import { conflict, fieldErrors, notFound, type BilingualFieldProblem } from '../
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { can, recordAudit, type Actor } from '../staff/index.ts';
 import { loadAttributeDefinitions } from './attributes.ts';
-import { birthdayProblem, checkAttributes, GENERATED_CARD, mobileProblem, normaliseEmail, type AttributeValue } from './rules.ts';
+import { birthdayProblem, cardNoProblem, checkAttributes, mobileProblem, normaliseEmail, type AttributeValue } from './rules.ts';
 import { Conditions } from '../../db/conditions.ts';
 
 export interface ContactInput {
@@ -123,8 +123,9 @@ async function prepare(q: Queryable, input: CustomerInput, kind: 'person' | 'bus
     const p = birthdayProblem(input.birthday, todayInChina());
     if (p) problems.push(p);
   }
-  if (typeof input.cardNo === 'string' && GENERATED_CARD.test(input.cardNo)) {
-    problems.push({ path: 'cardNo', en: 'card numbers PT + 10 digits are reserved for generated cards', zh: 'PT 加 10 位数字的卡号保留给系统生成' });
+  if (typeof input.cardNo === 'string') {
+    const p = cardNoProblem(input.cardNo);
+    if (p) problems.push(p);
   }
   if (input.tags) fields.tags = [...new Set(input.tags)];
   if (input.preferredStoreId != null) {

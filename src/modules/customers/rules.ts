@@ -10,6 +10,15 @@ export const ATTRIBUTE_TYPES = ['text', 'number', 'date', 'enum'] as const;
 
 /** Generated card numbers; a card number given by hand may not look like one. */
 export const GENERATED_CARD = /^PT\d{10}$/;
+/** A card number given by hand: letters, digits and -, up to 32. */
+export const CARD_NO = /^[A-Za-z0-9-]{1,32}$/;
+
+/** Why a card number given by hand (API or import) cannot be used, or null. */
+export function cardNoProblem(cardNo: string): BilingualFieldProblem | null {
+  if (!CARD_NO.test(cardNo)) return { path: 'cardNo', en: 'must be 1–32 letters, digits or -', zh: '只能是 1–32 位字母、数字或 -' };
+  if (GENERATED_CARD.test(cardNo)) return { path: 'cardNo', en: 'card numbers PT + 10 digits are reserved for generated cards', zh: 'PT 加 10 位数字的卡号保留给系统生成' };
+  return null;
+}
 
 const EMAIL = /^[^\s@<>()\[\],;:"]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 

@@ -10,6 +10,15 @@ let cookie: string;
 before(async () => {
   t = await startTestApp();
   cookie = await t.loginAs('manager');
+  const admin = await t.loginAs('admin');
+  for (const body of [
+    { key: 'skin_type', labelZh: '肤质', labelEn: 'Skin type', type: 'enum', allowedValues: ['干性', '油性', '混合', '敏感', '中性'] },
+    { key: 'shoe_size', labelZh: '鞋码', labelEn: 'Shoe size', type: 'number' },
+    { key: 'retired_field', labelZh: '停用属性', labelEn: 'Retired field', type: 'text' },
+  ]) {
+    const r = await t.request('POST', '/api/customer-attributes', { cookie: admin, body });
+    assert.equal(r.statusCode, 201, r.body);
+  }
 });
 after(async () => {
   await t.close();
@@ -60,7 +69,8 @@ test('a UTF-8 CSV with Chinese headers is previewed with a suggested mapping and
   assert.equal(u.encoding, 'utf8');
   assert.equal(u.hasHeader, true);
   assert.deepEqual(u.columns, ['姓名', '手机号', '邮箱', '性别', '出生日期', '城市', '标签', '肤质']);
-  assert.deepEqual(u.suggestedMapping, ['name', 'mobile', 'email', 'gender', 'birthday', 'city', 'tags', 'attributes.肤质']);
+  assert.deepEqual(u.suggestedMapping, ['name', 'mobile', 'email', 'gender', 'birthday', 'city', 'tags', 'attributes.skin_type']);
+  assert.ok(u.attributes.some((a: any) => a.target === 'attributes.skin_type' && a.labelZh === '肤质' && a.labelEn === 'Skin type'));
   assert.equal(u.preview.length, 2);
   assert.equal(u.preview[0].cells[0], '张伟');
   const { imp } = await importFile(csv);
@@ -71,8 +81,60 @@ test('a UTF-8 CSV with Chinese headers is previewed with a suggested mapping and
   assert.equal(c.gender, 'male');
   assert.equal(c.birthday, '1990-01-02');
   assert.deepEqual(c.tags, ['VIP', '新客']);
-  assert.deepEqual(c.attributes, { 肤质: '油性' });
+  assert.deepEqual(c.attributes, { skin_type: '油性' });
   assert.equal(c.source, 'import');
+});
+
+test('a column mapped onto a defined attribute is checked like the API: a value outside the allowed ones rejects only its row', async () => {
+  const m1 = mobile(), m2 = mobile(), m3 = mobile();
+  const csv = `姓名,手机,皮肤类型,尺码\n甲,${m1},混合,37.5\n乙,${m2},超级油,38\n丙,${m3},敏感,大号\n`;
+  const up = await upload(csv);
+  assert.deepEqual(up.json().suggestedMapping, ['name', 'mobile', null, null], 'headers naming no attribute are ignored');
+  const { imp, id } = await importFile(csv, { mapping: ['name', 'mobile', 'attributes.skin_type', 'attributes.shoe_size'] });
+  assert.deepEqual([imp.created, imp.rejected], [1, 2]);
+  assert.deepEqual((await customer(m1)).attributes, { skin_type: '混合', shoe_size: 37.5 });
+  const o = await outcomes(id);
+  assert.deepEqual(o.slice(1).map((x) => [x.field, x.reason_en]), [
+    ['attributes.skin_type', 'attributes.skin_type must be one of: 干性, 油性, 混合, 敏感, 中性'],
+    ['attributes.shoe_size', 'attributes.shoe_size must be a number'],
+  ]);
+  assert.equal(o[1]!.reason_zh, '肤质必须是以下之一：干性、油性、混合、敏感、中性');
+  assert.equal(await customer(m2), undefined);
+});
+
+test('a mapping onto an attribute that is not defined is a 400 naming the column', async () => {
+  const up = await upload('姓名,手机,血型\n张三,13800000000,A\n');
+  const r = await t.request('POST', `/api/imports/${up.json().id}/start`, { cookie, body: { mapping: ['name', 'mobile', 'attributes.blood_type'] } });
+  assert.equal(r.statusCode, 400);
+  assert.equal(r.json().error.fields[0].path, 'mapping.2');
+  assert.equal(r.json().error.fields[0].message, 'is not a defined customer attribute');
+});
+
+test('an attribute retired after the import was started rejects the rows that carry a value for it', async () => {
+  const m1 = mobile(), m2 = mobile();
+  const up = await upload(`姓名,手机,停用属性\n甲,${m1},有值\n乙,${m2},\n`);
+  const id = up.json().id;
+  await t.db.query(`UPDATE imports SET mapping = $2, duplicate_policy = 'merge', status = 'queued' WHERE id = $1`, [id, JSON.stringify(['name', 'mobile', 'attributes.retired_field'])]);
+  const admin = await t.loginAs('admin');
+  assert.equal((await t.request('PATCH', '/api/customer-attributes/retired_field', { cookie: admin, body: { active: false } })).statusCode, 200);
+  const done = await runImport(t.db, id);
+  assert.deepEqual([done.created, done.rejected], [1, 1]);
+  const o = await outcomes(id);
+  assert.deepEqual([o[0]!.field, o[0]!.reason_en], ['attributes.retired_field', 'attributes.retired_field is not a defined customer attribute']);
+  assert.ok(await customer(m2));
+});
+
+test('income band, preferred channel and card number are limited to what the API accepts', async () => {
+  const ms = [mobile(), mobile(), mobile(), mobile(), mobile()];
+  const csv = `姓名,手机,收入,偏好渠道,会员卡号\n甲,${ms[0]},5000-10000,微信,IMP-CARD-7\n乙,${ms[1]},很多,,\n丙,${ms[2]},,传真,\n丁,${ms[3]},,,PT0000000042\n戊,${ms[4]},above_50k,in_store,\n`;
+  const { imp, id } = await importFile(csv);
+  assert.deepEqual([imp.created, imp.rejected], [2, 3]);
+  const a = await customer(ms[0]!);
+  assert.deepEqual([a.income_band, a.preferred_channel, a.card_no], ['5k_10k', 'wechat', 'IMP-CARD-7']);
+  assert.deepEqual([(await customer(ms[4]!)).income_band, (await customer(ms[4]!)).preferred_channel], ['above_50k', 'in_store']);
+  const o = await outcomes(id);
+  assert.deepEqual(o.filter((x) => x.outcome === 'rejected').map((x) => x.field), ['incomeBand', 'preferredChannel', 'cardNo']);
+  assert.equal(o[3]!.reason_en, 'cardNo card numbers PT + 10 digits are reserved for generated cards');
 });
 
 test('a GBK-encoded CSV is detected and its Chinese names read correctly', async () => {
@@ -335,6 +397,35 @@ test('purchase lines are grouped by order number, booked through sales, and impo
   assert.deepEqual([again.imp.created, again.imp.merged, again.imp.rejected], [0, 3, 3]);
   const n = await t.db.query(`SELECT count(*) AS n FROM purchases WHERE source = 'import' AND external_id LIKE 'IMP-A%'`);
   assert.equal(Number(n.rows[0].n), 2);
+});
+
+test('purchase rows without a time, or with an unknown store or product, a negative or a fractional-fen amount are rejected on their own', async () => {
+  const m1 = mobile();
+  await t.db.query(`INSERT INTO customers (name, mobile) VALUES ('买家丙', $1)`, [m1]);
+  await t.db.query(`INSERT INTO stores (code, name) VALUES ('IMP01', '导入测试店') ON CONFLICT DO NOTHING`);
+  await t.db.query(`INSERT INTO products (sku, name, category, price_fen) VALUES ('IMP-SKU-1', '面霜', '护肤', 9900) ON CONFLICT DO NOTHING`);
+  const csv = [
+    '订单号,会员手机号,门店,时间,商品编码,数量,金额',
+    `IMP-B1,${m1},IMP01,2026-02-01 10:00,IMP-SKU-1,1,99`,
+    `IMP-B2,${m1},IMP01,,IMP-SKU-1,1,99`,
+    `IMP-B3,${m1},NO-SUCH-STORE,2026-02-01 11:00,IMP-SKU-1,1,99`,
+    `IMP-B4,${m1},IMP01,2026-02-01 12:00,NO-SUCH-SKU,1,99`,
+    `IMP-B5,${m1},IMP01,2026-02-01 13:00,IMP-SKU-1,1,-99`,
+    `IMP-B6,${m1},IMP01,2026-02-01 14:00,IMP-SKU-1,1,99.995`,
+    `IMP-B7,${m1},IMP01,2026-02-01 15:00,IMP-SKU-1,2,198`,
+  ].join('\n');
+  const { imp, id } = await importFile(csv, { query: 'kind=purchases' });
+  assert.deepEqual([imp.rowsRead, imp.created, imp.rejected], [7, 2, 5]);
+  const o = await outcomes(id);
+  const rejected = Object.fromEntries(o.filter((x) => x.outcome === 'rejected').map((x) => [x.row_no, [x.field, x.reason_en]]));
+  assert.deepEqual(rejected[3], ['purchasedAt', 'purchasedAt is empty: the purchase time is needed']);
+  assert.deepEqual(rejected[4], ['store', 'no such store']);
+  assert.deepEqual(rejected[5], ['sku', 'no product with this sku (give a category to book it anyway)']);
+  assert.deepEqual(rejected[6], ['amount', 'amount is not an amount in yuan with at most two decimals']);
+  assert.deepEqual(rejected[7], ['amount', 'amount is not an amount in yuan with at most two decimals']);
+  const p = await t.db.query(`SELECT external_id, total_fen, purchased_at FROM purchases WHERE source = 'import' AND external_id LIKE 'IMP-B%' ORDER BY external_id`);
+  assert.deepEqual(p.rows.map((r) => [r.external_id, Number(r.total_fen)]), [['IMP-B1', 9900], ['IMP-B7', 19800]]);
+  assert.equal(new Date(p.rows[0].purchased_at).toISOString(), '2026-02-01T02:00:00.000Z');
 });
 
 test('starting a purchase import needs sales.write as well as customers.import', async () => {

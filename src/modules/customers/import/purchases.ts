@@ -17,6 +17,9 @@ interface Outcome {
   data: string | null;
 }
 
+/** The sales module's field names, as the import's column targets name them. */
+const SALES_FIELD_TO_COLUMN: Record<string, string> = { storeCode: 'store', unitPriceFen: 'unitPrice', amountFen: 'amount', discountFen: 'discount', paidFen: 'paid' };
+
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 const rawData = (cells: string[]) => JSON.stringify(cells.slice(0, 200).map((c) => cut(c, 500)));
 
@@ -70,7 +73,7 @@ export async function writePurchaseBatch(
         ...(first.mobile ? { mobile: first.mobile } : { cardNo: pick('cardNo')! }),
         ...(store ? { storeCode: store } : {}),
         channel: (pick('channel') ?? 'store') as PurchaseInput['channel'],
-        purchasedAt: pick('purchasedAt') ?? new Date().toISOString(),
+        purchasedAt: first.purchasedAt,
         lines: o.rows.map((r) => ({ sku: r.line.sku, quantity: r.line.quantity, unitPriceFen: r.line.unitPriceFen, ...(r.line.amountFen != null ? { amountFen: r.line.amountFen } : {}) })),
         ...(discount != null ? { discountFen: discount } : {}),
         ...(paid != null ? { paidFen: paid } : {}),
@@ -89,7 +92,8 @@ export async function writePurchaseBatch(
           outcomes.push({ rowNo: r.rowNo, outcome: 'merged', customerId: res.purchase.customerId, field: 'orderNo', zh: '该订单已导入过，未重复计入', en: 'this order was already booked; not counted again', data: null });
         } else {
           const f = res.error.fields?.[0];
-          const field = f ? f.path.replace(/^lines\.\d+\./, '') : 'orderNo';
+          const path = f ? f.path.replace(/^lines\.\d+\./, '') : 'orderNo';
+          const field = SALES_FIELD_TO_COLUMN[path] ?? path;
           outcomes.push({ rowNo: r.rowNo, outcome: 'rejected', customerId: null, field, zh: f?.zh ?? res.error.messages.zh, en: f?.en ?? res.error.messages.en, data: rawData(r.cells) });
         }
       }

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   cleanCustomerRow, cleanPurchaseRow, parseDateTime, parseFen, duplicateKeys, excelSerialToDate, mergeInto, normaliseEmail, normaliseGender, parseBirthday, parseDate, recogniseHeader, splitTags,
-  suggestMapping, type RowContext,
+  normaliseIncomeBand, normalisePreferredChannel, suggestMapping, type RowContext,
 } from './rules.ts';
+import type { AttributeDefinition } from '../rules.ts';
 import { canonicalEncoding, cellText, detectDelimiter } from './files.ts';
 
 test('dates are read in the ways Chinese and English spreadsheets write them', () => {
@@ -50,25 +51,91 @@ test('headers are recognised in Chinese and English, whatever their spacing and 
   assert.equal(recogniseHeader('订单号', 'purchases'), 'orderNo');
 });
 
-test('the suggested mapping maps unknown headers to custom attributes and a field only once', () => {
-  assert.deepEqual(suggestMapping(['姓名', '手机', '电话', '肤质', ''], 'customers', true), ['name', 'mobile', 'attributes.电话', 'attributes.肤质', null]);
-  assert.deepEqual(suggestMapping(['Column 1', 'Column 2'], 'customers', false), [null, null]);
+const def = (key: string, labelZh: string, labelEn: string, type: AttributeDefinition['type'], allowedValues: string[] = [], active = true): AttributeDefinition =>
+  ({ key, labelZh, labelEn, type, allowedValues, position: 0, active });
+const DEFS = [
+  def('skin_type', '肤质', 'Skin type', 'enum', ['干性', '油性', '混合']),
+  def('shoe_size', '鞋码', 'Shoe size', 'number'),
+  def('wedding_day', '结婚纪念日', 'Wedding day', 'date'),
+  def('nickname', '昵称', 'Nickname', 'text'),
+  def('old_field', '旧字段', 'Old field', 'text', [], false),
+];
+
+test('the suggested mapping maps headers naming a defined attribute to it, and other unknown headers to nothing', () => {
+  assert.deepEqual(
+    suggestMapping(['姓名', '手机', '电话', '肤质', 'Shoe Size', 'wedding_day', '旧字段', '血型', ''], 'customers', true, DEFS),
+    ['name', 'mobile', null, 'attributes.skin_type', 'attributes.shoe_size', 'attributes.wedding_day', null, null, null],
+  );
+  assert.deepEqual(suggestMapping(['肤质', '肤质'], 'customers', true, DEFS), ['attributes.skin_type', null]);
+  assert.deepEqual(suggestMapping(['肤质'], 'purchases', true, DEFS), [null]);
+  assert.deepEqual(suggestMapping(['Column 1', 'Column 2'], 'customers', false, DEFS), [null, null]);
 });
 
 test('tags split on commas, semicolons and 、 in either width', () => {
   assert.deepEqual(splitTags('VIP，敏感肌;新客、VIP | 学生'), ['VIP', '敏感肌', '新客', '学生']);
 });
 
-const ctx = (mapping: (string | null)[], strictWidth = true): RowContext => ({ mapping, columnCount: mapping.length, strictWidth, stores: new Map([['S001', 7]]), today: '2026-11-23' });
+const ctx = (mapping: (string | null)[], strictWidth = true): RowContext => ({
+  mapping, columnCount: mapping.length, strictWidth, stores: new Map([['S001', 7]]), today: '2026-11-23', attributes: new Map(DEFS.map((d) => [d.key, d])),
+});
 
 test('a clean row comes out normalised', () => {
-  const r = cleanCustomerRow([' 张  伟 ', '+86 138-0013-8000', 'ZW@QQ.com', '男', '1990年1月2日', 'S001', 'VIP,新客', '油性'], ctx(['name', 'mobile', 'email', 'gender', 'birthday', 'store', 'tags', 'attributes.肤质']));
+  const r = cleanCustomerRow([' 张  伟 ', '+86 138-0013-8000', 'ZW@QQ.com', '男', '1990年1月2日', 'S001', 'VIP,新客', '油性'], ctx(['name', 'mobile', 'email', 'gender', 'birthday', 'store', 'tags', 'attributes.skin_type']));
   assert.ok('row' in r);
   assert.deepEqual(
     { ...r.row },
     { name: '张 伟', mobile: '13800138000', email: 'zw@qq.com', gender: 'male', birthday: '1990-01-02', city: null, region: null, cardNo: null, occupation: null,
-      incomeBand: null, tags: ['VIP', '新客'], storeId: 7, source: null, preferredChannel: null, notes: null, attributes: { 肤质: '油性' } },
+      incomeBand: null, tags: ['VIP', '新客'], storeId: 7, source: null, preferredChannel: null, notes: null, attributes: { skin_type: '油性' } },
   );
+});
+
+test('custom attribute cells are stored typed, as the API stores them', () => {
+  const r = cleanCustomerRow(['李娜', '混合', '38', '2015/5/20', ' 小 李 ', ''], ctx(['name', 'attributes.skin_type', 'attributes.shoe_size', 'attributes.wedding_day', 'attributes.nickname', 'attributes.shoe_size']));
+  assert.ok('row' in r);
+  assert.deepEqual(r.row.attributes, { skin_type: '混合', shoe_size: 38, wedding_day: '2015-05-20', nickname: '小 李' });
+});
+
+test('an attribute value the definition does not allow, or an attribute no longer defined, rejects the row', () => {
+  const m = ['name', 'attributes.skin_type', 'attributes.shoe_size', 'attributes.wedding_day', 'attributes.old_field', 'attributes.blood_type'];
+  const table: [string[], string, string][] = [
+    [['李娜', '超级油', '', '', '', ''], 'attributes.skin_type', '肤质必须是以下之一：干性、油性、混合 / attributes.skin_type must be one of: 干性, 油性, 混合'],
+    [['李娜', '', '三十八', '', '', ''], 'attributes.shoe_size', '鞋码必须是数字 / attributes.shoe_size must be a number'],
+    [['李娜', '', '', '2015-02-30', '', ''], 'attributes.wedding_day', '结婚纪念日必须是日期 YYYY-MM-DD / attributes.wedding_day must be a date YYYY-MM-DD'],
+    [['李娜', '', '', '', '旧值', ''], 'attributes.old_field', '旧字段不是已定义的客户属性 / attributes.old_field is not a defined customer attribute'],
+    [['李娜', '', '', '', '', 'A'], 'attributes.blood_type', 'blood_type不是已定义的客户属性 / attributes.blood_type is not a defined customer attribute'],
+  ];
+  for (const [cells, field, reason] of table) {
+    const r = cleanCustomerRow(cells, ctx(m));
+    assert.ok('problem' in r, cells.join('|'));
+    assert.equal(r.problem.field, field);
+    assert.equal(`${r.problem.zh} / ${r.problem.en}`, reason);
+  }
+});
+
+test('income bands and preferred channels are read as their codes or in Chinese, and nothing else', () => {
+  const bands: [string, string | null][] = [['10k_20k', '10k_20k'], [' Above_50K ', 'above_50k'], ['5000-10000', '5k_10k'], ['5万以上', 'above_50k'], ['很多', null], ['10k', null]];
+  for (const [input, want] of bands) assert.equal(normaliseIncomeBand(input), want, input);
+  const channels: [string, string | null][] = [['WeChat', 'wechat'], ['微信', 'wechat'], ['短信', 'sms'], ['门店', 'in_store'], ['in_store', 'in_store'], ['传真', null], ['fax', null]];
+  for (const [input, want] of channels) assert.equal(normalisePreferredChannel(input), want, input);
+});
+
+test('an income band, preferred channel or card number the API would refuse rejects the row', () => {
+  const m = ['name', 'incomeBand', 'preferredChannel', 'cardNo'];
+  const ok = cleanCustomerRow(['李娜', '1万-2万', '微信', 'SH-0001'], ctx(m));
+  assert.ok('row' in ok);
+  assert.deepEqual([ok.row.incomeBand, ok.row.preferredChannel, ok.row.cardNo], ['10k_20k', 'wechat', 'SH-0001']);
+  const table: [string[], string, RegExp][] = [
+    [['李娜', '很多', '', ''], 'incomeBand', /^收入区间无效.* \/ invalid income band \(expected one of below_5k, 5k_10k, 10k_20k, 20k_50k, above_50k\)$/],
+    [['李娜', '', '传真', ''], 'preferredChannel', /^偏好渠道无效.* \/ invalid preferred channel \(expected one of sms, email, phone, wechat, in_store\)$/],
+    [['李娜', '', '', 'PT0000000001'], 'cardNo', /^会员卡号PT 加 10 位数字的卡号保留给系统生成 \/ cardNo card numbers PT \+ 10 digits are reserved for generated cards$/],
+    [['李娜', '', '', '卡 001'], 'cardNo', /^会员卡号只能是 1–32 位字母、数字或 - \/ cardNo must be 1–32 letters, digits or -$/],
+  ];
+  for (const [cells, field, reason] of table) {
+    const r = cleanCustomerRow(cells, ctx(m));
+    assert.ok('problem' in r, cells.join('|'));
+    assert.equal(r.problem.field, field);
+    assert.match(`${r.problem.zh} / ${r.problem.en}`, reason);
+  }
 });
 
 test('each bad field rejects the row with its field and a reason in both languages', () => {
@@ -146,6 +213,8 @@ test('a purchase line row is cleaned, or rejected naming its field', () => {
     [['A001', '13800138000', 'S001', 'soon', 'SKU-1', '1', '1', ''], 'purchasedAt'],
     [['', '13800138000', 'S001', '2026-01-02', 'SKU-1', '1', '1', ''], 'orderNo'],
     [['A001', '13800138000', 'S001', '2026-01-02', 'SKU-1', '1', '1', '电话'], 'channel'],
+    [['A001', '13800138000', 'S001', '', 'SKU-1', '1', '1', ''], 'purchasedAt'],
+    [['A001', '13800138000', 'S001', '2026-01-02', 'SKU-1', '1', '-5', ''], 'unitPrice'],
   ];
   for (const [cells, field] of table) {
     const r = cleanPurchaseRow(cells, c);

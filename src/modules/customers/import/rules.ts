@@ -1,5 +1,6 @@
 import { normaliseMobile } from '../../../lib/phone.ts';
 import { CONTROL_CHARACTERS } from '../../../lib/validation.ts';
+import { cardNoProblem, checkAttributes, INCOME_BANDS, PREFERRED_CHANNELS, type AttributeDefinition, type AttributeValue } from '../rules.ts';
 
 /** Customer fields a column can be mapped to; `attributes.<key>` maps to a custom attribute. */
 export const CUSTOMER_FIELDS = [
@@ -54,13 +55,18 @@ export function recogniseHeader(header: string, kind: 'customers' | 'purchases')
 }
 
 export const ATTRIBUTE_PREFIX = 'attributes.';
-export const isAttributeTarget = (t: string) => t.startsWith(ATTRIBUTE_PREFIX) && /^[^\u0000-\u001f]{1,64}$/.test(t.slice(ATTRIBUTE_PREFIX.length).trim()) && t.slice(ATTRIBUTE_PREFIX.length).trim().length > 0;
+
+/** The defined attribute a header names by its key or either label, or undefined. */
+function attributeForHeader(header: string, attributes: AttributeDefinition[]): AttributeDefinition | undefined {
+  const h = squash(header);
+  return h ? attributes.find((d) => d.active && [d.key, d.labelZh, d.labelEn].some((x) => squash(x) === h)) : undefined;
+}
 
 /**
- * A suggested target per column: recognised headers map to their field (first column wins), other
- * non-empty customer headers to a custom attribute of the same name, the rest are ignored (null).
+ * A suggested target per column: recognised headers map to their field, headers naming a defined custom attribute
+ * (by key or label) to that attribute, each target at most once (first column wins); the rest are ignored (null).
  */
-export function suggestMapping(columns: string[], kind: 'customers' | 'purchases', hasHeader: boolean): (string | null)[] {
+export function suggestMapping(columns: string[], kind: 'customers' | 'purchases', hasHeader: boolean, attributes: AttributeDefinition[] = []): (string | null)[] {
   const used = new Set<string>();
   return columns.map((c) => {
     if (!hasHeader) return null;
@@ -69,13 +75,10 @@ export function suggestMapping(columns: string[], kind: 'customers' | 'purchases
       used.add(f);
       return f;
     }
-    if (kind === 'customers') {
-      const key = c.trim().slice(0, 64);
-      const target = ATTRIBUTE_PREFIX + key;
-      if (key && isAttributeTarget(target) && !used.has(target)) {
-        used.add(target);
-        return target;
-      }
+    const def = kind === 'customers' ? attributeForHeader(c, attributes) : undefined;
+    if (def && !used.has(ATTRIBUTE_PREFIX + def.key)) {
+      used.add(ATTRIBUTE_PREFIX + def.key);
+      return ATTRIBUTE_PREFIX + def.key;
     }
     return null;
   });
@@ -165,6 +168,38 @@ const FIELD_ZH: Record<string, string> = {
 };
 export const fieldZh = (f: string) => FIELD_ZH[f] ?? (f.startsWith(ATTRIBUTE_PREFIX) ? f.slice(ATTRIBUTE_PREFIX.length) : f);
 
+/** An attribute cell as the API would receive it: numbers as numbers, dates in the ways spreadsheets write them as YYYY-MM-DD. */
+function attributeCell(v: string, def: AttributeDefinition | undefined): unknown {
+  if (def?.type === 'number') return /^[+-]?\d{1,13}(\.\d+)?$/.test(v.replace(/,/g, '')) ? Number(v.replace(/,/g, '')) : v;
+  if (def?.type === 'date') return parseDate(v) ?? v;
+  return v;
+}
+
+const INCOME_WORDS: Record<string, (typeof INCOME_BANDS)[number]> = {
+  '5000以下': 'below_5k', '5千以下': 'below_5k', '<5k': 'below_5k',
+  '5000-10000': '5k_10k', '5k-10k': '5k_10k', '5千-1万': '5k_10k',
+  '10000-20000': '10k_20k', '10k-20k': '10k_20k', '1万-2万': '10k_20k',
+  '20000-50000': '20k_50k', '20k-50k': '20k_50k', '2万-5万': '20k_50k',
+  '50000以上': 'above_50k', '5万以上': 'above_50k', '>50k': 'above_50k',
+};
+
+/** One of the income bands, written as its code or as a range in yuan; null when it is none of them. */
+export function normaliseIncomeBand(s: string): (typeof INCOME_BANDS)[number] | null {
+  const v = s.trim().toLowerCase().replace(/\s/g, '').replace(/[~～—–]/g, '-');
+  return (INCOME_BANDS as readonly string[]).includes(v) ? (v as (typeof INCOME_BANDS)[number]) : INCOME_WORDS[v] ?? null;
+}
+
+const PREFERRED_CHANNEL_WORDS: Record<string, (typeof PREFERRED_CHANNELS)[number]> = {
+  短信: 'sms', 手机短信: 'sms', 邮件: 'email', 邮箱: 'email', 电子邮件: 'email', 'e-mail': 'email', 电话: 'phone', 微信: 'wechat',
+  门店: 'in_store', 到店: 'in_store', 店内: 'in_store', instore: 'in_store', 'in-store': 'in_store',
+};
+
+/** One of the preferred channels, written as its code or in Chinese; null when it is none of them. */
+export function normalisePreferredChannel(s: string): (typeof PREFERRED_CHANNELS)[number] | null {
+  const v = s.trim().toLowerCase().replace(/\s/g, '');
+  return (PREFERRED_CHANNELS as readonly string[]).includes(v) ? (v as (typeof PREFERRED_CHANNELS)[number]) : PREFERRED_CHANNEL_WORDS[v] ?? null;
+}
+
 export interface CustomerRow {
   name: string;
   mobile: string | null;
@@ -181,7 +216,7 @@ export interface CustomerRow {
   source: string | null;
   preferredChannel: string | null;
   notes: string | null;
-  attributes: Record<string, string>;
+  attributes: Record<string, AttributeValue>;
 }
 
 export interface RowContext {
@@ -191,6 +226,8 @@ export interface RowContext {
   strictWidth: boolean;
   stores: Map<string, number>;
   today: string;
+  /** The custom attribute definitions by key, loaded once per run: a mapped attribute's values are checked as the API checks them. */
+  attributes: Map<string, AttributeDefinition>;
 }
 
 /**
@@ -226,7 +263,15 @@ export function cleanCustomerRow(cells: string[], ctx: RowContext): { row: Custo
     const v = target === 'notes' ? raw.trim() : raw.trim().replace(/\s+/g, ' ');
     if (CONTROL_CHARACTERS.test(v)) return { problem: { field: target, zh: `${fieldZh(target)}含控制字符`, en: `${target} contains control characters` } };
     if (isAttr) {
-      if (v) row.attributes[target.slice(ATTRIBUTE_PREFIX.length).trim()] = v;
+      if (!v) continue;
+      const key = target.slice(ATTRIBUTE_PREFIX.length);
+      const checked = checkAttributes({ [key]: attributeCell(v, ctx.attributes.get(key)) }, ctx.attributes);
+      const p = checked.problems[0];
+      if (p) {
+        const label = ctx.attributes.get(key)?.labelZh ?? key;
+        return { problem: { field: target, zh: `${label}${p.zh}`, en: `${target} ${p.en}` } };
+      }
+      row.attributes[key] = checked.values[key]!;
       continue;
     }
     switch (target) {
@@ -257,6 +302,27 @@ export function cleanCustomerRow(cells: string[], ctx: RowContext): { row: Custo
         const d = parseBirthday(v, ctx.today);
         if (d === undefined) return { problem: { field: 'birthday', zh: '生日无效', en: 'invalid birthday' } };
         row.birthday = d;
+        break;
+      }
+      case 'incomeBand': {
+        if (!v) break;
+        const b = normaliseIncomeBand(v);
+        if (!b) return { problem: { field: 'incomeBand', zh: `收入区间无效（应为 ${INCOME_BANDS.join('、')} 之一）`, en: `invalid income band (expected one of ${INCOME_BANDS.join(', ')})` } };
+        row.incomeBand = b;
+        break;
+      }
+      case 'preferredChannel': {
+        if (!v) break;
+        const ch = normalisePreferredChannel(v);
+        if (!ch) return { problem: { field: 'preferredChannel', zh: '偏好渠道无效（应为 短信/邮件/电话/微信/门店）', en: `invalid preferred channel (expected one of ${PREFERRED_CHANNELS.join(', ')})` } };
+        row.preferredChannel = ch;
+        break;
+      }
+      case 'cardNo': {
+        if (!v) break;
+        const p = cardNoProblem(v);
+        if (p) return { problem: { field: 'cardNo', zh: `会员卡号${p.zh}`, en: `cardNo ${p.en}` } };
+        row.cardNo = v;
         break;
       }
       case 'tags': row.tags = splitTags(v).map((t) => t.slice(0, 32)).slice(0, 50); break;
@@ -346,7 +412,7 @@ export interface PurchaseLineRow {
   mobile: string | null;
   cardNo: string | null;
   storeCode: string | null;
-  purchasedAt: string | null;
+  purchasedAt: string;
   sku: string;
   quantity: number;
   unitPriceFen: number;
@@ -390,6 +456,7 @@ export function cleanPurchaseRow(cells: string[], ctx: Pick<RowContext, 'mapping
   const cardNo = v.cardNo || null;
   if (!mobile && !cardNo) return { problem: { field: 'mobile', zh: '需要会员手机号或会员卡号', en: 'needs a member mobile or card number' } };
   const purchasedAt = parseDateTime(v.purchasedAt ?? '');
+  if (purchasedAt === null) return bad('purchasedAt', '为空：需要购买时间', 'is empty: the purchase time is needed');
   if (purchasedAt === undefined) return bad('purchasedAt', '无效', 'is not a valid time');
   const quantity = Number(v.quantity ?? '1');
   if (!Number.isInteger(quantity) || quantity <= 0 || quantity > 1_000_000) return bad('quantity', '应为正整数', 'must be a positive whole number');

@@ -5,9 +5,10 @@ import { normaliseMobile } from '../../../lib/phone.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../../http/errors.ts';
 import { can, recordAudit, type Actor } from '../../staff/index.ts';
 import { writePurchaseBatch } from './purchases.ts';
+import { listAttributeDefinitions, loadAttributeDefinitions } from '../attributes.ts';
 import { firstRows, readRows, sniffFile, type Sniffed } from './files.ts';
 import {
-  CUSTOMER_FIELDS, PURCHASE_FIELDS, cleanCustomerRow, duplicateKeys, isAttributeTarget, mergeInto, normaliseEmail, parseDate,
+  ATTRIBUTE_PREFIX, CUSTOMER_FIELDS, PURCHASE_FIELDS, cleanCustomerRow, duplicateKeys, mergeInto, normaliseEmail, parseDate,
   recogniseHeader, suggestMapping, type CustomerRow, type RowContext,
 } from './rules.ts';
 
@@ -93,7 +94,8 @@ export async function createImport(db: Db, actor: Actor, f: UploadedFile, opts: 
     ? rows[0]!.cells.map((c, i) => cut(c.trim(), 100) || `Column ${i + 1}`)
     : Array.from({ length: width }, (_, i) => `Column ${i + 1}`);
   const preview = (hasHeader ? rows.slice(1) : rows.slice(0, PREVIEW_ROWS)).map((r) => ({ rowNo: r.rowNo, cells: r.cells.map((c) => cut(c, 200)) }));
-  const suggestedMapping = suggestMapping(columns, opts.kind, hasHeader);
+  const attributes = opts.kind === 'customers' ? (await listAttributeDefinitions(db)).filter((d) => d.active) : [];
+  const suggestedMapping = suggestMapping(columns, opts.kind, hasHeader, attributes);
   const id = await db.tx(async (tx) => {
     const r = await tx.query(
       `INSERT INTO imports (kind, file_name, file_path, file_size, format, encoding, delimiter, has_header, columns, created_by, created_by_name)
@@ -107,11 +109,13 @@ export async function createImport(db: Db, actor: Actor, f: UploadedFile, opts: 
   return {
     id, kind: opts.kind, format: sniffed.format, encoding: sniffed.encoding, delimiter: sniffed.delimiter, hasHeader, columns, preview, suggestedMapping,
     targets: opts.kind === 'customers' ? [...CUSTOMER_FIELDS] : [...PURCHASE_FIELDS],
+    /** The defined custom attributes a column can be mapped to, as `attributes.<key>`. */
+    attributes: attributes.map((d) => ({ target: ATTRIBUTE_PREFIX + d.key, key: d.key, labelZh: d.labelZh, labelEn: d.labelEn, type: d.type, allowedValues: d.allowedValues })),
   };
 }
 
-/** Checks a mapping against the file's columns: known targets only, each at most once, and a name or a mobile. */
-export function validateMapping(mapping: (string | null)[], columns: string[], kind: ImportKind): (string | null)[] {
+/** Checks a mapping against the file's columns: known fields and defined active attributes only, each at most once, and a name or a mobile. */
+export function validateMapping(mapping: (string | null)[], columns: string[], kind: ImportKind, attributeKeys: ReadonlySet<string> = new Set()): (string | null)[] {
   if (mapping.length > columns.length) {
     throw badRequest('VALIDATION_FAILED', `The mapping has ${mapping.length} entries but the file has ${columns.length} columns.`, `映射有 ${mapping.length} 项，但文件只有 ${columns.length} 列。`, [
       { path: 'mapping', en: `at most ${columns.length} entries`, zh: `最多 ${columns.length} 项` },
@@ -122,7 +126,11 @@ export function validateMapping(mapping: (string | null)[], columns: string[], k
   const out = columns.map((_, i) => mapping[i] ?? null);
   out.forEach((t, i) => {
     if (t == null) return;
-    if (!allowed.includes(t) && !(kind === 'customers' && isAttributeTarget(t))) {
+    if (kind === 'customers' && t.startsWith(ATTRIBUTE_PREFIX)) {
+      if (!attributeKeys.has(t.slice(ATTRIBUTE_PREFIX.length))) {
+        throw badRequest('VALIDATION_FAILED', `Not a defined customer attribute: ${cut(t, 80)}`, `不是已定义的客户属性：${cut(t, 80)}`, [{ path: `mapping.${i}`, en: 'is not a defined customer attribute', zh: '不是已定义的客户属性' }]);
+      }
+    } else if (!allowed.includes(t)) {
       throw badRequest('VALIDATION_FAILED', `Unknown target field: ${cut(t, 80)}`, `未知的目标字段：${cut(t, 80)}`, [{ path: `mapping.${i}`, en: 'unknown target field', zh: '未知的目标字段' }]);
     }
     if (seen.has(t)) {
@@ -151,7 +159,8 @@ export async function startImport(db: Db, actor: Actor, id: number, input: { map
     if (!imp) throw notFound('Import', '导入任务');
     if (imp.status !== 'uploaded') throw conflict('IMPORT_ALREADY_STARTED', 'This import has already been started.', '该导入任务已经开始。', { status: imp.status });
     if (imp.kind === 'purchases' && !can(actor, 'sales.write')) throw forbidden();
-    const mapping = validateMapping(input.mapping, imp.columns, imp.kind);
+    const attributeKeys = new Set((await listAttributeDefinitions(tx)).filter((d) => d.active).map((d) => d.key));
+    const mapping = validateMapping(input.mapping, imp.columns, imp.kind, attributeKeys);
     await tx.query(`UPDATE imports SET mapping = $2, duplicate_policy = $3, status = 'queued' WHERE id = $1`, [id, JSON.stringify(mapping), input.duplicatePolicy]);
     await recordAudit(tx, actor, { action: 'import.start', entity: 'import', entityId: id, details: { duplicatePolicy: input.duplicatePolicy } });
   });
@@ -193,6 +202,7 @@ export async function runImport(db: Db, id: number, opts: { batchRows?: number; 
   const sniffed: Sniffed = { format: imp.format, encoding: imp.encoding, delimiter: imp.delimiter };
   const ctx: RowContext = {
     mapping: imp.mapping, columnCount: imp.columns.length, strictWidth: imp.format === 'csv', stores: await loadStores(db), today: businessToday(),
+    attributes: await loadAttributeDefinitions(db),
   };
   let bytes = 0;
   let lastRowNo = Number(imp.last_row_no);

@@ -77,6 +77,7 @@ interface Uploaded {
   preview: { rowNo: number; cells: string[] }[];
   suggestedMapping: (string | null)[];
   targets: string[];
+  attributes?: { target: string; key: string; labelZh: string; labelEn: string }[];
 }
 
 interface ImportSummary {
@@ -184,12 +185,11 @@ export function ImportPage() {
     }
   }
 
-  const targetOptions = (column: string) => {
-    const opts = [{ value: '', label: t('customers.import.ignore') }, ...(uploaded?.targets ?? []).map((f) => ({ value: f, label: t(`customers.import.field.${f}`) }))];
-    const attr = `attributes.${column.trim().slice(0, 64)}`;
-    if (column.trim() && kind === 'customers') opts.push({ value: attr, label: t('customers.import.attribute', { name: column.trim() }) });
-    return opts;
-  };
+  const targetOptions = () => [
+    { value: '', label: t('customers.import.ignore') },
+    ...(uploaded?.targets ?? []).map((f) => ({ value: f, label: t(`customers.import.field.${f}`) })),
+    ...(uploaded?.attributes ?? []).map((a) => ({ value: a.target, label: t('customers.import.attribute', { name: lang === 'zh' ? a.labelZh : a.labelEn }) })),
+  ];
 
   const statusTag = (s: string) => <Tag color={statusColour[s]}>{t(`customers.import.status.${s}`)}</Tag>;
 
@@ -234,7 +234,7 @@ export function ImportPage() {
                 <Space direction="vertical" size={4}>
                   <Typography.Text strong>{c}</Typography.Text>
                   <Select size="small" style={{ minWidth: 150 }} value={mapping[i] ?? ''} data-testid={`mapping-${i}`}
-                    options={targetOptions(c)} onChange={(v) => setMapping((m) => m.map((x, j) => (j === i ? v || null : x)))} />
+                    options={targetOptions()} onChange={(v) => setMapping((m) => m.map((x, j) => (j === i ? v || null : x)))} />
                 </Space>
               ),
               render: (_: unknown, r: { cells: string[] }) => <span style={{ whiteSpace: 'pre-wrap' }}>{r.cells[i] ?? ''}</span>,
