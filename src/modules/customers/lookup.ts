@@ -21,13 +21,19 @@ export interface CustomerCard {
 const cardColumns = `id, kind, name, mobile, email, birthday, card_no AS "cardNo", gender, city, tags,
   preferred_store_id AS "preferredStoreId", status`;
 
-/** The till's lookup: one indexed probe by mobile or member card number; an old card of a merged member finds the member it was merged into. */
+/**
+ * The till's lookup: one indexed probe by mobile or member card number. An old card or mobile of a merged member finds
+ * the member it was merged into; a mobile an active customer holds now always finds that customer.
+ */
 export async function lookupCustomer(q: Queryable, by: { mobile?: string; cardNo?: string }): Promise<CustomerCard> {
   let r;
   if (by.mobile !== undefined) {
     const mobile = normaliseMobile(by.mobile);
     if (!mobile) throw fieldError('mobile', 'is not a valid China mobile number', '不是有效的中国大陆手机号');
     r = await q.query(prepared(`SELECT ${cardColumns} FROM customers WHERE mobile = $1 AND status = 'active'`), [mobile]);
+    if (!r.rows[0]) {
+      r = await q.query(prepared(`SELECT ${cardColumns} FROM customers WHERE mobile = $1 AND status = 'merged' ORDER BY updated_at DESC, id DESC LIMIT 1`), [mobile]);
+    }
   } else if (by.cardNo !== undefined) {
     r = await q.query(prepared(`SELECT ${cardColumns} FROM customers WHERE card_no = $1`), [by.cardNo]);
   } else {

@@ -83,7 +83,7 @@ const mergeColumns = `id, customer_id AS "survivorId", to_json(merged_ids) AS "m
 
 /**
  * Merges duplicates into one survivor in the caller's transaction: locks every record, moves purchases, lines,
- * consents and each lifecycle listener's rows, fills the survivor's profile, marks the others merged and writes
+ * consents, business contact people and each lifecycle listener's rows, fills the survivor's profile, marks the others merged and writes
  * the merge record and the audit line. Merging again what is already merged into this survivor changes nothing
  * and returns the earlier merge.
  */
@@ -156,6 +156,16 @@ export async function mergeCustomers(tx: Queryable, actor: Actor, input: MergeIn
   );
   moved.purchaseLines = (await tx.query(`UPDATE purchase_lines SET customer_id = $1 WHERE customer_id = ANY($2::bigint[])`, [s, pendingIds])).rowCount;
   moved.consents = (await tx.query(`UPDATE customer_consents SET customer_id = $1 WHERE customer_id = ANY($2::bigint[])`, [s, pendingIds])).rowCount;
+  const movedContacts = await tx.query(`UPDATE customer_contacts SET customer_id = $1 WHERE customer_id = ANY($2::bigint[]) RETURNING id`, [s, pendingIds]);
+  moved.contacts = movedContacts.rows.length;
+  // One primary contact: the survivor's own, else the first moved one.
+  if (moved.contacts) {
+    await tx.query(
+      `UPDATE customer_contacts SET is_primary = false WHERE customer_id = $1 AND is_primary AND id <> (
+         SELECT id FROM customer_contacts WHERE customer_id = $1 AND is_primary ORDER BY id = ANY($2::bigint[]), id LIMIT 1)`,
+      [s, movedContacts.rows.map((r) => r.id)],
+    );
+  }
   for (const [, l] of customerLifecycleListeners()) await l.onMerged?.(tx, s, pendingIds);
 
   await tx.query(

@@ -74,6 +74,15 @@ async function purchase(customerId: number, paidFen: number, lines = 2): Promise
   }
   return id;
 }
+async function contact(customerId: number, name: string, mobile: string, isPrimary = false): Promise<number> {
+  const r = await t.db.query(
+    `INSERT INTO customer_contacts (customer_id, name, title, mobile, email, is_primary) VALUES ($1, $2, '采购经理', $3, $4, $5) RETURNING id`,
+    [customerId, name, mobile, `${name.length}.${uniq()}@example.com`, isPrimary],
+  );
+  return r.rows[0].id;
+}
+const contactsOf = async (customerId: number) =>
+  (await t.db.query('SELECT id, name, is_primary FROM customer_contacts WHERE customer_id = $1 ORDER BY id', [customerId])).rows;
 async function consent(customerId: number, channel: string, granted: boolean) {
   await t.db.query(`INSERT INTO customer_consents (customer_id, channel, granted, source) VALUES ($1, $2, $3, 'store')`, [customerId, channel, granted]);
 }
@@ -206,7 +215,7 @@ test('merge moves purchases, lines, consents and listener rows to the survivor a
   const res = await t.request('POST', '/api/customers/merge', { cookie: manager, body: { survivorId: s, mergedIds: [m], reason: '同一人两张卡' } });
   assert.equal(res.statusCode, 201, res.body);
   const body = res.json();
-  assert.deepEqual(body.moved, { purchases: 1, purchaseLines: 3, consents: 1 });
+  assert.deepEqual(body.moved, { purchases: 1, purchaseLines: 3, consents: 1, contacts: 0 });
   assert.deepEqual(body.mergedIds, [m]);
   assert.equal(body.survivor.purchaseCount, 2);
   assert.equal(body.survivor.spendFen, 35_000);
@@ -496,4 +505,97 @@ test('at the till, the old card of a merged member finds the member it was merge
   assert.equal(found.statusCode, 200, found.body);
   assert.equal(found.json().id, s);
   assert.equal(found.json().status, 'active');
+});
+
+test('merge moves business contact people to the survivor, which keeps its own primary contact', async () => {
+  const s = await customer({ name: `商户${uniq()}` });
+  const m = await customer({ name: `商户${uniq()}` });
+  await t.db.query(`UPDATE customers SET kind = 'business' WHERE id = ANY($1::bigint[])`, [[s, m]]);
+  const own = await contact(s, '周经理', mobileFor(11), true);
+  const movedPrimary = await contact(m, '吴经理', mobileFor(12), true);
+  const other = await contact(m, '郑助理', mobileFor(13));
+  const res = await t.request('POST', '/api/customers/merge', { cookie: await t.loginAs('manager'), body: { survivorId: s, mergedIds: [m] } });
+  assert.equal(res.statusCode, 201, res.body);
+  assert.equal(res.json().moved.contacts, 2);
+  assert.deepEqual(await contactsOf(s), [
+    { id: own, name: '周经理', is_primary: true }, { id: movedPrimary, name: '吴经理', is_primary: false }, { id: other, name: '郑助理', is_primary: false },
+  ]);
+  assert.deepEqual(await contactsOf(m), []);
+});
+
+test('a data-access export lists the business contact people of the customer and of the records merged into it', async () => {
+  const s = await customer({ name: `商户${uniq()}` });
+  const m = await customer({ name: `商户${uniq()}` });
+  const mobile = mobileFor(14);
+  await contact(s, '钱经理', mobile, true);
+  await contact(m, '孙会计', mobileFor(15));
+  const manager = await t.loginAs('manager');
+  await t.db.query(`UPDATE customers SET status = 'merged', merged_into = $1 WHERE id = $2`, [s, m]);
+  const res = await t.request('GET', `/api/customers/${s}/data-export`, { cookie: manager });
+  assert.equal(res.statusCode, 200, res.body);
+  const d = res.json();
+  assert.deepEqual(d.contacts.map((c: any) => [c.customerId, c.name, c.isPrimary]), [[s, '钱经理', true], [m, '孙会计', false]]);
+  assert.equal(d.contacts[0].mobile, mobile);
+  assert.equal(d.contacts[0].title, '采购经理');
+});
+
+test('erasure deletes business contact people, clears consent notes and the file rows an import kept', async () => {
+  const u = uniq();
+  const mobile = mobileFor(16);
+  const c = await customer({ name: '冯程', mobile, email: `fc.${u}@example.com` });
+  const bystander = await customer({ name: '旁人' });
+  await contact(c, '冯秘书', mobileFor(17));
+  await contact(bystander, '旁人的联系人', mobileFor(18));
+  await t.db.query(`INSERT INTO customer_consents (customer_id, channel, granted, source, note) VALUES ($1, 'sms', true, 'store', $2)`, [c, `客户说打 ${mobile} 找她`]);
+  await t.db.query(`INSERT INTO customer_consents (customer_id, channel, granted, source, note) VALUES ($1, 'sms', true, 'store', '旁人的备注')`, [bystander]);
+  const imp = (await t.db.query(
+    `INSERT INTO imports (kind, file_name, file_path, file_size, format, has_header, columns, created_by_name) VALUES ('customers', 'x.csv', '/nowhere', 1, 'csv', true, '[]', 'test') RETURNING id`,
+  )).rows[0].id;
+  await t.db.query(
+    `INSERT INTO import_rows (import_id, row_no, outcome, customer_id, field, reason_zh, reason_en, data) VALUES
+       ($1, 2, 'rejected', $2, 'mobile', '已有', 'exists', $3), ($1, 3, 'rejected', NULL, 'email', '邮箱无效', 'invalid email', $4),
+       ($1, 4, 'rejected', NULL, 'email', '邮箱无效', 'invalid email', '["旁人", "bad@"]')`,
+    [imp, c, JSON.stringify(['冯程', mobile]), JSON.stringify(['冯程', mobile, 'bad@'])],
+  );
+  const res = await t.request('POST', `/api/customers/${c}/erase`, { cookie: await t.loginAs('manager'), body: { reason: '本人要求' } });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(await contactsOf(c), []);
+  assert.equal((await contactsOf(bystander)).length, 1);
+  const notes = (await t.db.query('SELECT customer_id, note FROM customer_consents WHERE customer_id = ANY($1::bigint[]) ORDER BY id', [[c, bystander]])).rows;
+  assert.deepEqual(notes, [
+    { customer_id: c, note: null }, { customer_id: bystander, note: '旁人的备注' }, { customer_id: c, note: 'withdrawn on erasure' },
+  ]);
+  const kept = (await t.db.query('SELECT row_no, outcome, reason_en, data FROM import_rows WHERE import_id = $1 ORDER BY row_no', [imp])).rows;
+  assert.deepEqual(kept.map((r) => [Number(r.row_no), r.outcome, r.reason_en, r.data]), [
+    [2, 'rejected', 'exists', null], [3, 'rejected', 'invalid email', null], [4, 'rejected', 'invalid email', ['旁人', 'bad@']],
+  ]);
+  const audit = (await t.db.query(`SELECT details FROM audit_log WHERE action = 'customer.erase' AND customer_id = $1`, [c])).rows[0].details;
+  assert.deepEqual([audit.contactsErased, audit.importRowsCleared], [1, 2]);
+});
+
+test('at the till, the mobile of a merged member finds the member it was merged into', async () => {
+  const u = uniq();
+  const s = await customer({ name: '许晴', cardNo: `S${u}` });
+  const oldMobile = mobileFor(19);
+  const m = await customer({ name: '许晴', mobile: oldMobile });
+  const survivorMobile = mobileFor(20);
+  await t.db.query('UPDATE customers SET mobile = $2 WHERE id = $1', [s, survivorMobile]);
+  const manager = await t.loginAs('manager');
+  assert.equal((await t.request('POST', '/api/customers/merge', { cookie: manager, body: { survivorId: s, mergedIds: [m] } })).statusCode, 201);
+  assert.equal((await row(m)).mobile, oldMobile, 'the merged record keeps its number');
+  const found = await t.request('GET', `/api/customers/lookup?mobile=${oldMobile}`, { cookie: manager });
+  assert.equal(found.statusCode, 200, found.body);
+  assert.deepEqual([found.json().id, found.json().mobile, found.json().status], [s, survivorMobile, 'active']);
+});
+
+test('at the till, a mobile that now belongs to an active customer finds that customer, not the survivor of an older record', async () => {
+  const s = await customer({ name: '老记录' });
+  const mobile = mobileFor(21);
+  const m = await customer({ name: '旧号主', mobile });
+  const manager = await t.loginAs('manager');
+  await t.db.query(`UPDATE customers SET status = 'merged', merged_into = $1 WHERE id = $2`, [s, m]);
+  const newOwner = await customer({ name: '新号主', mobile });
+  const found = await t.request('GET', `/api/customers/lookup?mobile=${mobile}`, { cookie: manager });
+  assert.equal(found.statusCode, 200, found.body);
+  assert.equal(found.json().id, newOwner);
 });

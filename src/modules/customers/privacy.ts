@@ -30,7 +30,8 @@ export function scrubReason(reason: string): string {
 }
 
 /**
- * Erasure on request: removes every personal field of the customer and of the records merged into it, withdraws
+ * Erasure on request: removes every personal field of the customer and of the records merged into it, deletes its
+ * business contact people, clears the free text of its consent notes and the file rows its imports kept, withdraws
  * its consents (appended rows), scrubs the merge snapshots, and lets each module erase its own data. Purchases
  * stay (under the same id, now anonymous) so sales totals do not change. Erasing again changes nothing.
  */
@@ -47,6 +48,11 @@ export async function eraseCustomer(tx: Queryable, actor: Actor, customerId: num
     const left = await tx.query(`SELECT 1 FROM customers WHERE id = ANY($1::bigint[]) AND name <> $2 LIMIT 1`, [ids, ERASED_NAME]);
     if (!left.rows.length) return { customerId, status: 'erased' as const, alreadyErased: true, erasedRecords: ids.length };
   }
+  // Values the file rows of an import may carry although no outcome links them to the customer.
+  const identifiers = (await tx.query(
+    `SELECT array_remove(array_agg(mobile) || array_agg(email) || array_agg(card_no), NULL) AS v FROM customers WHERE id = ANY($1::bigint[])`,
+    [ids],
+  )).rows[0].v as string[];
   await tx.query(
     `UPDATE customers
         SET name = $2, mobile = NULL, email = NULL, birthday = NULL, card_no = NULL, notes = NULL, occupation = NULL,
@@ -55,6 +61,13 @@ export async function eraseCustomer(tx: Queryable, actor: Actor, customerId: num
             updated_at = now(), version = version + 1
       WHERE id = ANY($1::bigint[])`,
     [ids, ERASED_NAME],
+  );
+  const contacts = await tx.query('DELETE FROM customer_contacts WHERE customer_id = ANY($1::bigint[])', [ids]);
+  // Consent history stays (who agreed to what, when); only its free text goes, before the withdrawals are appended.
+  await tx.query('UPDATE customer_consents SET note = NULL WHERE customer_id = ANY($1::bigint[]) AND note IS NOT NULL', [ids]);
+  const importRows = await tx.query(
+    `UPDATE import_rows SET data = NULL WHERE data IS NOT NULL AND (customer_id = ANY($1::bigint[]) OR data ?| $2::text[])`,
+    [ids, identifiers],
   );
   const withdrawn = await tx.query(
     `INSERT INTO customer_consents (customer_id, channel, granted, source, recorded_by_kind, recorded_by_id, recorded_by, note)
@@ -71,7 +84,10 @@ export async function eraseCustomer(tx: Queryable, actor: Actor, customerId: num
   for (const [, l] of customerLifecycleListeners()) for (const id of ids) await l.onErased?.(tx, id);
   await recordAudit(tx, actor, {
     action: 'customer.erase', entity: 'customer', entityId: customerId, customerId,
-    details: { reason: scrubReason(reason), erasedRecords: ids.length, consentsWithdrawn: withdrawn.rowCount },
+    details: {
+      reason: scrubReason(reason), erasedRecords: ids.length, consentsWithdrawn: withdrawn.rowCount, contactsErased: contacts.rowCount,
+      importRowsCleared: importRows.rowCount,
+    },
   });
   return { customerId, status: 'erased' as const, alreadyErased: false, erasedRecords: ids.length };
 }
@@ -84,8 +100,13 @@ export async function customerDataExport(q: Queryable, customerId: number) {
   const survivorId = await resolveSurvivor(q, customerId);
   if (survivorId == null) throw notFound('Customer', '会员');
   const ids = await withMergedRecords(q, survivorId);
-  const [profiles, consents, purchases, audit] = await Promise.all([
+  const [profiles, contacts, consents, purchases, audit] = await Promise.all([
     q.query(`SELECT ${PROFILE_COLUMNS} FROM customers WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids]),
+    q.query(
+      `SELECT customer_id AS "customerId", id, name, title, mobile, email, is_primary AS "isPrimary", created_at AS "createdAt"
+         FROM customer_contacts WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id, is_primary DESC, id`,
+      [ids],
+    ),
     q.query(
       `SELECT channel, granted, source, recorded_by AS "recordedBy", note, recorded_at AS "recordedAt"
          FROM customer_consents WHERE customer_id = $1 ORDER BY recorded_at, id`,
@@ -117,6 +138,7 @@ export async function customerDataExport(q: Queryable, customerId: number) {
     requestedId: customerId,
     profile,
     mergedRecords: profiles.rows.filter((r) => r.id !== survivorId),
+    contacts: contacts.rows,
     consents: consents.rows,
     purchases: purchases.rows,
     merges: await mergesOf(q, survivorId),
