@@ -148,6 +148,33 @@ test('a business customer keeps its contact people, one of them primary', async 
   assert.deepEqual(changed.json().contacts.map((c: any) => c.name), ['周店长']);
 });
 
+test('store staff without pii rename a contact by its id and the stored mobile and e-mail stay', async () => {
+  const c = (await create({ kind: 'business', name: '联华超市（静安店）', contacts: [{ name: '钱经理', mobile: '13700002222', email: 'qian@lianhua.cn', isPrimary: true }] })).json();
+  const staff = await t.loginAs('store_staff', { storeIds: [storeId] });
+  const seen = (await t.request('GET', `/api/customers/${c.id}`, { cookie: staff })).json().contacts[0];
+  assert.equal(seen.mobile, '137****2222');
+  const r = await t.request('PATCH', `/api/customers/${c.id}`, {
+    cookie: staff, body: { version: c.version, contacts: [{ id: seen.id, name: '钱总', isPrimary: true }, { name: '孙助理', mobile: '13700003333' }] },
+  });
+  assert.equal(r.statusCode, 200, r.body);
+  const stored = (await t.db.query(`SELECT name, mobile, email FROM customer_contacts WHERE customer_id = $1 ORDER BY is_primary DESC, id`, [c.id])).rows;
+  assert.deepEqual(stored, [{ name: '钱总', mobile: '13700002222', email: 'qian@lianhua.cn' }, { name: '孙助理', mobile: '13700003333', email: null }]);
+});
+
+test('a contact id that is not one of the customer’s contacts is a 400 naming it, and nothing changes', async () => {
+  const c = (await create({ kind: 'business', name: '世纪联华', contacts: [{ name: '周经理', mobile: '13700004444' }] })).json();
+  const r = await t.request('PATCH', `/api/customers/${c.id}`, { cookie: admin, body: { version: c.version, contacts: [{ id: 99999999, name: '冒名' }] } });
+  assert.equal(r.statusCode, 400);
+  assert.equal(r.json().error.fields[0].path, 'contacts.0.id');
+  const stored = (await t.db.query(`SELECT name, mobile FROM customer_contacts WHERE customer_id = $1`, [c.id])).rows;
+  assert.deepEqual(stored, [{ name: '周经理', mobile: '13700004444' }]);
+});
+
+test('a new customer’s contacts cannot name an id', async () => {
+  const r = await create({ kind: 'business', name: '农工商超市', contacts: [{ id: 1, name: '吴经理' }] });
+  assert.equal(r.statusCode, 400);
+});
+
 test('roles without pii see masked mobile, e-mail and birthday in the record and the list', async () => {
   const mobile = nextMobile();
   const c = (await create({ mobile, email: 'mask.me@example.com', birthday: '1988-03-08', city: '宁波' })).json();

@@ -7,6 +7,8 @@ import { birthdayProblem, cardNoProblem, checkAttributes, mobileProblem, normali
 import { Conditions } from '../../db/conditions.ts';
 
 export interface ContactInput {
+  /** A stored contact of the customer (edits only). */
+  id?: number;
   name: string;
   title?: string | null;
   mobile?: string | null;
@@ -203,6 +205,20 @@ async function loadContacts(q: Queryable, customerId: number): Promise<Contact[]
   return r.rows as Contact[];
 }
 
+/** Roles without customers.pii see contacts' mobiles and e-mails masked, so they leave them out to keep them. */
+async function withStoredContactFields(q: Queryable, customerId: number, contacts: ContactInput[]): Promise<ContactInput[]> {
+  const stored = new Map((await loadContacts(q, customerId)).map((c) => [Number(c.id), c]));
+  const problems: BilingualFieldProblem[] = [];
+  const merged = contacts.map((c, i) => {
+    if (c.id === undefined) return c;
+    const s = stored.get(c.id);
+    if (!s) problems.push({ path: `contacts.${i}.id`, en: 'is not a contact of this customer', zh: '不是该客户的联系人' });
+    return { ...c, mobile: c.mobile === undefined ? s?.mobile : c.mobile, email: c.email === undefined ? s?.email : c.email };
+  });
+  if (problems.length) throw fieldErrors(problems);
+  return merged;
+}
+
 /** Field names only: the values of personal fields never go into the audit log. */
 function changedFields(input: CustomerInput, attributes?: Record<string, AttributeValue>): string[] {
   const names = Object.keys(input).filter((k) => k in COLUMN || k === 'contacts');
@@ -242,6 +258,7 @@ export async function updateCustomer(q: Queryable, actor: Actor, id: number, inp
   }
   if (cur.status !== 'active') throw conflict('CUSTOMER_NOT_ACTIVE', 'This customer was merged or erased and cannot be edited.', '该客户已被合并或删除，不能编辑。');
   const kind = changes.kind ?? cur.kind;
+  if (changes.contacts?.some((c) => c.id !== undefined)) changes.contacts = await withStoredContactFields(q, id, changes.contacts);
   const p = await prepare(q, changes, kind);
   if (kind === 'person' && changes.contacts === undefined && cur.kind === 'business') {
     const n = (await q.query('SELECT count(*)::int AS n FROM customer_contacts WHERE customer_id = $1', [id])).rows[0].n;

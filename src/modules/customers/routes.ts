@@ -49,7 +49,11 @@ const profileFields = {
   contacts: z.array(contactBody).max(50).optional(),
 };
 const createBody = z.strictObject(profileFields);
-const patchBody = z.strictObject({ ...profileFields, name: nonEmptyText(100).optional(), version: z.number().int().positive() });
+/** On edit a contact may name its stored id: a mobile or e-mail it leaves out keeps the stored value. */
+const patchBody = z.strictObject({
+  ...profileFields, name: nonEmptyText(100).optional(), version: z.number().int().positive(),
+  contacts: z.array(contactBody.extend({ id: id.optional() })).max(50).optional(),
+});
 
 const consentBody = z.strictObject({
   changes: z.array(z.strictObject({
