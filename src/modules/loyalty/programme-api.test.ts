@@ -54,6 +54,21 @@ test('overlapping promotions for the same target are a 400 PROMOTIONS_OVERLAP', 
   assert.equal(r.json().error.code, 'PROMOTIONS_OVERLAP');
 });
 
+test('two earn rules for one category are a 400 EARN_RULES_DUPLICATE naming the rule in both languages, and nothing is saved', async () => {
+  const marketer = await t.loginAs('marketer');
+  const before = await current(marketer);
+  const p = before.programme;
+  p.earn.rules = [{ id: 'skincare', category: '护肤', multiplierPct: 200 }, { id: 'skincare2', category: '护肤', multiplierPct: 300 }];
+  const r = await t.request('POST', '/api/loyalty/programme/versions', { cookie: marketer, body: { programme: p } });
+  assert.equal(r.statusCode, 400);
+  assert.equal(r.json().error.code, 'EARN_RULES_DUPLICATE');
+  assert.equal(r.json().error.fields[0].path, 'earn.rules.1.category');
+  assert.equal(r.json().error.fields[0].message, 'rule skincare already covers this category');
+  const zh = await t.request('POST', '/api/loyalty/programme/versions', { cookie: marketer, body: { programme: p }, headers: { 'accept-language': 'zh-CN' } });
+  assert.equal(zh.json().error.fields[0].message, '规则 skincare 已包含该品类');
+  assert.equal((await current(marketer)).version, before.version);
+});
+
 test('negative or fractional points in the programme are a 400 naming the field', async () => {
   const marketer = await t.loginAs('marketer');
   const p = (await current(marketer)).programme;

@@ -93,6 +93,32 @@ test('two promotions for the same target with overlapping dates are refused with
   assert.doesNotThrow(() => validateProgramme(sampleProgramme({ promotions: [promo('a', '2026-11-01', '2026-11-15'), promo('b', '2026-11-16', '2026-11-30')] })));
 });
 
+test('two earn rules for the same product or category are refused with EARN_RULES_DUPLICATE naming the field, table-driven', () => {
+  const rule = (id: string, target: { sku?: string; category?: string }) => programmeSchema.shape.earn.shape.rules.element.parse({ id, ...target, multiplierPct: 200 });
+  const cases: { name: string; rules: ReturnType<typeof rule>[]; path: string | null }[] = [
+    { name: 'the same category twice', rules: [rule('a', { category: '护肤' }), rule('b', { category: '护肤' })], path: 'earn.rules.1.category' },
+    { name: 'the same sku twice', rules: [rule('a', { sku: 'GC-100' }), rule('b', { category: '彩妆' }), rule('c', { sku: 'GC-100' })], path: 'earn.rules.2.sku' },
+    { name: 'the same sku after trimming', rules: [rule('a', { sku: 'GC-100' }), rule('b', { sku: ' GC-100 ' })], path: 'earn.rules.1.sku' },
+    { name: 'a sku named like a category is a different target', rules: [rule('a', { sku: '护肤' }), rule('b', { category: '护肤' })], path: null },
+    { name: 'different categories', rules: [rule('a', { category: '护肤' }), rule('b', { category: '彩妆' })], path: null },
+  ];
+  for (const c of cases) {
+    const p = sampleProgramme({ earn: { fenPerPoint: 100, minSpendFen: 0, rules: c.rules } });
+    if (c.path == null) {
+      assert.doesNotThrow(() => validateProgramme(p), c.name);
+      continue;
+    }
+    assert.throws(() => validateProgramme(p), (e: AppError) => {
+      assert.equal(e.statusCode, 400, c.name);
+      assert.equal(e.code, 'EARN_RULES_DUPLICATE', c.name);
+      assert.deepEqual(e.fields!.map((f) => f.path), [c.path], c.name);
+      assert.match(e.fields![0]!.zh, /规则 a 已包含该/, c.name);
+      assert.match(e.fields![0]!.en, /rule a already covers/, c.name);
+      return true;
+    }, c.name);
+  }
+});
+
 test('negative or fractional points are refused by the schema', () => {
   const base = sampleProgramme();
   assert.equal(programmeSchema.safeParse({ ...base, awards: { ...base.awards, review: -5 } }).success, false);

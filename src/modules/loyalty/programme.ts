@@ -86,7 +86,8 @@ export type Promotion = Programme['promotions'][number];
 const overlaps = <T>(a: T[], b: T[]) => a.length === 0 || b.length === 0 || a.some((x) => b.includes(x));
 
 /**
- * Checks zod cannot express: a ladder where each tier asks for more than the one below, unique codes, and no two
+ * Checks zod cannot express: a ladder where each tier asks for more than the one below, unique codes, at most one earn
+ * rule per product and per category (400 EARN_RULES_DUPLICATE: otherwise the later would silently win), and no two
  * promotions for the same target (sku, category or whole basket) whose dates, weekdays and tiers overlap.
  * Overlapping promotions are a 400 (the submitted document is wrong), not a 409.
  */
@@ -111,9 +112,19 @@ export function validateProgramme(p: Programme): void {
     }
   }
   const ruleIds = new Set<string>();
+  const ruleTargets = new Map<string, string>();
   p.earn.rules.forEach((r, i) => {
     if (ruleIds.has(r.id)) problems.push({ path: `earn.rules.${i}.id`, en: 'duplicate rule id', zh: '规则编号重复' });
     ruleIds.add(r.id);
+    const field = r.sku != null ? 'sku' : 'category';
+    const target = `${field}\u0000${r.sku ?? r.category}`;
+    const earlier = ruleTargets.get(target);
+    if (earlier != null) {
+      if (code === 'VALIDATION_FAILED') code = 'EARN_RULES_DUPLICATE';
+      problems.push(field === 'sku'
+        ? { path: `earn.rules.${i}.sku`, en: `rule ${earlier} already covers this product`, zh: `规则 ${earlier} 已包含该商品` }
+        : { path: `earn.rules.${i}.category`, en: `rule ${earlier} already covers this category`, zh: `规则 ${earlier} 已包含该品类` });
+    } else ruleTargets.set(target, r.id);
   });
   const tierCodes = new Set(p.tiers.map((t) => t.code));
   const promoCodes = new Set<string>();
