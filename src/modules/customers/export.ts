@@ -3,15 +3,22 @@ import type { Lang } from '../../http/errors.ts';
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import type { TabularColumn } from '../../lib/tabular-export.ts';
 import { Conditions } from '../../db/conditions.ts';
+import { CHANNELS } from './rules.ts';
+import type { AttributeDefinition } from './rules.ts';
 
-type Pii = 'mobile' | 'email' | 'birthday' | 'card';
+type Pii = 'mobile' | 'email' | 'birthday' | 'card' | 'text';
 
-interface ExportColumnDef {
+export interface ExportColumnDef {
   sql: string;
   en: string;
   zh: string;
   pii?: Pii;
+  /** A consent column: true/false written as words in the reader's language. */
+  consent?: boolean;
 }
+
+const CHANNEL_LABELS: Record<(typeof CHANNELS)[number], [string, string]> = { sms: ['SMS', '短信'], email: ['E-mail', '邮件'], phone: ['Phone', '电话'], wechat: ['WeChat', '微信'] };
+const capitalised = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 /** The only columns a bulk export may ask for; anything else is a 400. */
 export const EXPORT_COLUMNS: Record<string, ExportColumnDef> = {
@@ -35,9 +42,27 @@ export const EXPORT_COLUMNS: Record<string, ExportColumnDef> = {
   status: { sql: 'c.status', en: 'Status', zh: '状态' },
   registeredAt: { sql: 'c.registered_at', en: 'Registered at', zh: '注册时间' },
   createdAt: { sql: 'c.created_at', en: 'Created at', zh: '创建时间' },
+  notes: { sql: 'c.notes', en: 'Notes', zh: '备注', pii: 'text' },
+  ...Object.fromEntries(CHANNELS.map((ch) => [`consent${capitalised(ch)}`, {
+    // One primary-key probe per row into the consent in force; a channel never asked is not granted.
+    sql: `coalesce((SELECT cc.granted FROM customer_consent_current cc WHERE cc.customer_id = c.id AND cc.channel = '${ch}'), false)`,
+    en: `Consent: ${CHANNEL_LABELS[ch][0]}`, zh: `同意接收${CHANNEL_LABELS[ch][1]}`, consent: true,
+  }])),
 };
+export const ATTRIBUTE_COLUMN_PREFIX = 'attributes.';
 export const EXPORT_COLUMN_KEYS = Object.keys(EXPORT_COLUMNS);
 export const DEFAULT_EXPORT_COLUMNS = ['id', 'name', 'mobile', 'city', 'tags', 'registeredAt'];
+
+const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** The fixed columns and one column per defined custom attribute (`attributes.<key>`, retired ones too: their values are still stored). */
+export function exportColumnDefs(attributes: AttributeDefinition[]): Record<string, ExportColumnDef> {
+  const out: Record<string, ExportColumnDef> = { ...EXPORT_COLUMNS };
+  for (const d of attributes) {
+    out[ATTRIBUTE_COLUMN_PREFIX + d.key] = { sql: `c.attributes ->> ${sqlText(d.key)}`, en: d.labelEn, zh: d.labelZh };
+  }
+  return out;
+}
 
 export interface ExportFilter {
   city?: string;
@@ -63,9 +88,11 @@ export function exportWhere(f: ExportFilter): { where: string; params: unknown[]
 }
 
 /** Rows in keyset batches by id: each batch is one indexed range query, so memory stays at one batch whatever the total. */
-export async function* customerBatches(q: Queryable, columns: string[], f: ExportFilter, batchSize = 5000): AsyncGenerator<Record<string, unknown>[]> {
+export async function* customerBatches(
+  q: Queryable, columns: string[], f: ExportFilter, batchSize = 5000, defs: Record<string, ExportColumnDef> = EXPORT_COLUMNS,
+): AsyncGenerator<Record<string, unknown>[]> {
   const { where, params } = exportWhere(f);
-  const select = ['c.id AS "__id"', ...columns.map((k) => `${EXPORT_COLUMNS[k]!.sql} AS "${k}"`)].join(', ');
+  const select = ['c.id AS "__id"', ...columns.map((k, i) => `${defs[k]!.sql} AS "c${i}"`)].join(', ');
   const text = `SELECT ${select} FROM customers c WHERE ${where} AND c.id > $${params.length + 1} ORDER BY c.id LIMIT $${params.length + 2}`;
   let after = 0;
   for (;;) {
@@ -82,14 +109,21 @@ const maskers: Record<Pii, (v: any) => string | null> = {
   email: maskEmail,
   birthday: maskBirthday,
   card: maskMobile,
+  text: (v) => (v == null || v === '' ? v : '***'),
 };
+const CONSENT_WORDS: Record<Lang, [string, string]> = { en: ['granted', 'not granted'], zh: ['已同意', '未同意'] };
 
 /** The output columns in the caller's language, masking personal fields for roles without `customers.pii`. */
-export function exportColumns(columns: string[], lang: Lang, seePii: boolean): TabularColumn<Record<string, unknown>>[] {
-  return columns.map((key) => {
-    const def = EXPORT_COLUMNS[key]!;
+export function exportColumns(
+  columns: string[], lang: Lang, seePii: boolean, defs: Record<string, ExportColumnDef> = EXPORT_COLUMNS,
+): TabularColumn<Record<string, unknown>>[] {
+  return columns.map((key, i) => {
+    const def = defs[key]!;
+    const col = `c${i}`;
     const mask = !seePii && def.pii ? maskers[def.pii] : null;
-    return { key, header: def[lang], value: mask ? (r) => mask(r[key]) : (r) => r[key] };
+    const [yes, no] = CONSENT_WORDS[lang];
+    const value = def.consent ? (r: Record<string, unknown>) => (r[col] ? yes : no) : mask ? (r: Record<string, unknown>) => mask(r[col]) : (r: Record<string, unknown>) => r[col];
+    return { key, header: def[lang], value };
   });
 }
 

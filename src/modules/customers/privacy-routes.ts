@@ -15,7 +15,8 @@ import { can, recordAudit } from '../staff/index.ts';
 import { customerSummaries, dismissDuplicate, DUPLICATE_RULES, listDuplicateCandidates, maskSummary, refreshDuplicateCandidates } from './duplicates.ts';
 import { MERGE_FIELD_NAMES, maskMerge, mergeAnswer, mergeCustomers, mergesOf } from './merge.ts';
 import { customerDataExport, eraseCustomer } from './privacy.ts';
-import { counted, customerBatches, DEFAULT_EXPORT_COLUMNS, EXPORT_COLUMN_KEYS, EXPORT_COLUMNS, exportColumns } from './export.ts';
+import { counted, customerBatches, DEFAULT_EXPORT_COLUMNS, exportColumnDefs, exportColumns, type ExportColumnDef } from './export.ts';
+import { listAttributeDefinitions } from './attributes.ts';
 
 export const DUPLICATES_REFRESH_JOB = 'customers.duplicates.refresh';
 
@@ -50,12 +51,13 @@ const exportQuery = z.strictObject({
   lang: z.enum(['zh', 'en']).optional(),
 });
 
-function parseColumns(raw: string | undefined): string[] {
+function parseColumns(raw: string | undefined, defs: Record<string, ExportColumnDef>): string[] {
   if (raw === undefined || raw.trim() === '') return DEFAULT_EXPORT_COLUMNS;
   const cols = [...new Set(raw.split(',').map((c) => c.trim()).filter(Boolean))];
-  const unknown = cols.filter((c) => !Object.hasOwn(EXPORT_COLUMNS, c));
+  const unknown = cols.filter((c) => !Object.hasOwn(defs, c));
   if (unknown.length) {
-    throw fieldError('columns', `unknown column(s): ${unknown.join(', ')}; allowed: ${EXPORT_COLUMN_KEYS.join(', ')}`, `未知的列：${unknown.join('，')}；可选：${EXPORT_COLUMN_KEYS.join('，')}`);
+    const keys = Object.keys(defs);
+    throw fieldError('columns', `unknown column(s): ${unknown.join(', ')}; allowed: ${keys.join(', ')}`, `未知的列：${unknown.join('，')}；可选：${keys.join('，')}`);
   }
   return cols;
 }
@@ -170,11 +172,14 @@ export async function privacyRoutes(app: FastifyInstance, { db, jobs }: AppConte
   r.get('/api/customers/export/columns', {
     schema: { tags: ['customers'], summary: 'The columns a bulk export may choose, and the default choice' },
     preHandler: needs(db, 'customers.export'),
-  }, async (req) => ({
-    columns: EXPORT_COLUMN_KEYS.map((key) => ({ key, label: EXPORT_COLUMNS[key]![requestLang(req)], personal: !!EXPORT_COLUMNS[key]!.pii })),
-    defaults: DEFAULT_EXPORT_COLUMNS,
-    masked: !seePii(req),
-  }));
+  }, async (req) => {
+    const defs = exportColumnDefs(await listAttributeDefinitions(db));
+    return {
+      columns: Object.entries(defs).map(([key, d]) => ({ key, label: d[requestLang(req)], personal: !!d.pii })),
+      defaults: DEFAULT_EXPORT_COLUMNS,
+      masked: !seePii(req),
+    };
+  });
 
   r.get('/api/customers/export', {
     schema: {
@@ -185,15 +190,16 @@ export async function privacyRoutes(app: FastifyInstance, { db, jobs }: AppConte
     preHandler: needs(db, 'customers.export'),
   }, async (req, reply) => {
     const q = req.query;
-    const columns = parseColumns(q.columns);
+    const defs = exportColumnDefs(await listAttributeDefinitions(db));
+    const columns = parseColumns(q.columns, defs);
     const actor = req.actor!;
     const filters = { city: q.city, tag: q.tag, storeId: q.storeId, createdFrom: q.createdFrom, createdTo: q.createdTo, status: q.status };
     const masked = !seePii(req);
     await recordAudit(db, actor, { action: 'customer.export', entity: 'customer_export', details: { format: q.format, columns, filters, masked } });
-    const batches = counted(customerBatches(db, columns, { ...filters, storeIds: actor.storeIds }), (rows, completed) =>
+    const batches = counted(customerBatches(db, columns, { ...filters, storeIds: actor.storeIds }, 5000, defs), (rows, completed) =>
       recordAudit(db, actor, { action: 'customer.export.completed', entity: 'customer_export', details: { format: q.format, columns, filters, masked, rows, completed } }),
     );
-    const cols = exportColumns(columns, q.lang ?? requestLang(req), !masked);
+    const cols = exportColumns(columns, q.lang ?? requestLang(req), !masked, defs);
     const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
     reply.header('content-disposition', `attachment; filename="customers-${stamp}.${q.format}"`);
     reply.type(CONTENT_TYPES[q.format]);

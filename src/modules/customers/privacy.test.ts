@@ -599,3 +599,26 @@ test('at the till, a mobile that now belongs to an active customer finds that cu
   assert.equal(found.statusCode, 200, found.body);
   assert.equal(found.json().id, newOwner);
 });
+
+test('an export can choose custom attributes, notes and the consent in force per channel; notes are masked without pii', async () => {
+  const admin = await t.loginAs('admin');
+  const def = await t.request('POST', '/api/customer-attributes', { cookie: admin, body: { key: 'hair_type', labelZh: '发质', labelEn: 'Hair type', type: 'enum', allowedValues: ['干性', '油性'] } });
+  assert.equal(def.statusCode, 201, def.body);
+  const city = `扬州${uniq()}`;
+  const id = await customer({ name: '秦雪', city, notes: '只在周末联系', attributes: { hair_type: '油性' } });
+  await consent(id, 'sms', true);
+  await consent(id, 'email', true);
+  await consent(id, 'email', false);
+  const manager = await t.loginAs('manager');
+  const listed = (await t.request('GET', '/api/customers/export/columns', { cookie: manager })).json().columns;
+  assert.ok(listed.some((c: any) => c.key === 'attributes.hair_type' && c.label === 'Hair type'));
+  assert.ok(['notes', 'consentSms', 'consentEmail', 'consentPhone', 'consentWechat'].every((k) => listed.some((c: any) => c.key === k)));
+  const url = `/api/customers/export?columns=id,attributes.hair_type,notes,consentSms,consentEmail,consentWechat&city=${encodeURIComponent(city)}`;
+  const zh = csvRows((await t.request('GET', url, { cookie: manager, headers: { 'accept-language': 'zh-CN' } })).body);
+  assert.deepEqual(zh, [['会员编号', '发质', '备注', '同意接收短信', '同意接收邮件', '同意接收微信'], [String(id), '油性', '只在周末联系', '已同意', '未同意', '未同意']]);
+  const en = csvRows((await t.request('GET', url, { cookie: await t.loginAs('marketer') })).body);
+  assert.deepEqual(en, [['Customer ID', 'Hair type', 'Notes', 'Consent: SMS', 'Consent: E-mail', 'Consent: WeChat'], [String(id), '油性', '***', 'granted', 'not granted', 'not granted']]);
+  const unknown = await t.request('GET', '/api/customers/export?columns=id,attributes.no_such', { cookie: manager });
+  assert.equal(unknown.statusCode, 400);
+  assert.equal(unknown.json().error.fields[0].path, 'columns');
+});
