@@ -60,6 +60,8 @@ const badInputs: [string, Record<string, unknown>, string][] = [
   ['a store that does not exist', { preferredStoreId: 999999 }, 'preferredStoreId'],
   ['contacts on a person', { contacts: [{ name: '李经理' }] }, 'contacts'],
   ['a card number in the generated range', { cardNo: 'PT0000000001' }, 'cardNo'],
+  ['an income band not in the list', { incomeBand: '很多' }, 'incomeBand'],
+  ['a preferred channel not in the list', { preferredChannel: 'fax' }, 'preferredChannel'],
 ];
 for (const [what, body, field] of badInputs) {
   test(`${what} is a 400 naming ${field}`, async () => {
