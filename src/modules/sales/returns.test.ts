@@ -131,8 +131,37 @@ test('a return can name the sale by source and externalId', async () => {
   assert.equal(r.json().originalPurchaseId, sale.id);
 });
 
-test('returns of an unknown sale, an unknown line or a return itself are refused', async () => {
-  assert.equal((await giveBack(999999, { lines: [{ lineNo: 1, quantity: 1 }] })).statusCode, 404);
+async function bookedState() {
+  const r = await t.db.query(`SELECT (SELECT count(*) FROM purchases)::int AS purchases, (SELECT count(*) FROM purchase_keys)::int AS keys`);
+  return { ...r.rows[0], heard: seen.length };
+}
+
+test('a return of an unknown purchase id is 404 PURCHASE_NOT_FOUND naming the id, in both languages, and books nothing', async () => {
+  const before = await bookedState();
+  const body = { source: 'pos', externalId: `R-${++seq}`, lines: [{ lineNo: 1, quantity: 1 }] };
+  const r = await t.request('POST', '/api/purchases/999999/returns', { cookie: admin, body });
+  assert.equal(r.statusCode, 404);
+  assert.equal(r.json().error.code, 'PURCHASE_NOT_FOUND');
+  assert.equal(r.json().error.message, 'The purchase to return was not found.');
+  assert.deepEqual(r.json().error.fields, [{ path: 'id', message: 'no purchase with this id' }]);
+  const zh = await t.request('POST', '/api/purchases/999999/returns', { cookie: admin, body, headers: { 'accept-language': 'zh-CN' } });
+  assert.equal(zh.json().error.message, '未找到要退货的消费记录。');
+  assert.deepEqual(await bookedState(), before);
+});
+
+test('a return naming an unknown original by source and externalId is 404 PURCHASE_NOT_FOUND naming original, and books nothing', async () => {
+  await buy();
+  const before = await bookedState();
+  const r = await t.request('POST', '/api/returns', {
+    cookie: admin, body: { original: { source: 'pos', externalId: 'NO-SUCH-SALE' }, source: 'pos', externalId: `R-${++seq}`, lines: [{ lineNo: 1, quantity: 1 }] },
+  });
+  assert.equal(r.statusCode, 404);
+  assert.equal(r.json().error.code, 'PURCHASE_NOT_FOUND');
+  assert.deepEqual(r.json().error.fields, [{ path: 'original', message: 'no purchase with this source and externalId' }]);
+  assert.deepEqual(await bookedState(), before);
+});
+
+test('returns of an unknown line or a return itself are refused', async () => {
   const sale = await buy();
   const line = await giveBack(sale.id, { lines: [{ lineNo: 7, quantity: 1 }] });
   assert.equal(line.statusCode, 400);

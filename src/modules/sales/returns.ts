@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db, Queryable } from '../../db/client.ts';
 import { requestHash } from '../../db/idempotency.ts';
-import { AppError, badRequest, conflict, forbidden, notFound } from '../../http/errors.ts';
+import { AppError, badRequest, conflict, forbidden } from '../../http/errors.ts';
 import { text } from '../../lib/validation.ts';
 import { inStoreScope, recordAudit, type Actor } from '../staff/index.ts';
 import { notifyPurchasesRecorded } from './events.ts';
@@ -31,6 +31,12 @@ export const returnInput = z.strictObject({
 });
 export type ReturnInput = z.input<typeof returnInput>;
 export type OriginalRef = { id: number } | { source: string; externalId: string };
+
+/** The sale a return names does not exist: 404 naming how it was named (the path's id, or the body's original). */
+export const purchaseNotFound = (ref: OriginalRef) =>
+  new AppError(404, 'PURCHASE_NOT_FOUND', { en: 'The purchase to return was not found.', zh: '未找到要退货的消费记录。' }, [
+    'id' in ref ? { path: 'id', en: 'no purchase with this id', zh: '没有这个编号的消费记录' } : { path: 'original', en: 'no purchase with this source and externalId', zh: '没有这个来源和外部编号的消费记录' },
+  ]);
 
 export async function returnWindowDays(q: Queryable): Promise<number> {
   const r = await q.query('SELECT value FROM settings WHERE key = $1', [RETURN_WINDOW_SETTING]);
@@ -71,7 +77,7 @@ export async function recordReturn(db: Db, actor: Actor, ref: OriginalRef, raw: 
         ? await tx.query(`SELECT * FROM purchases WHERE id = $1 FOR UPDATE`, [ref.id])
         : await tx.query(`SELECT * FROM purchases WHERE source = $1 AND external_id = $2 FOR UPDATE`, [ref.source, ref.externalId])
     ).rows[0];
-    if (!o) throw notFound('Purchase', '消费记录');
+    if (!o) throw purchaseNotFound(ref);
     if (o.kind !== 'sale') throw conflict('NOT_A_SALE', 'Only a sale can be returned.', '只有销售记录才能退货。');
     if (!inStoreScope(actor, o.store_id)) throw forbidden('STORE_OUT_OF_SCOPE', 'This purchase belongs to another store.', '该消费记录属于其他门店。');
     let storeId: number | null = o.store_id;
