@@ -134,13 +134,16 @@ export async function awardPoints(tx: Queryable, actor: LedgerActor, customerId:
   return { ledgerId: b!.ledgerId, points: b!.points, replayed: b!.replayed, balance: b!.balance };
 }
 
-/** Per month (business time zone): issued, redeemed, expired, taken back and adjusted; liability now; tiers. */
+/**
+ * Per month (business time zone): issued, redeemed, expired, taken back and adjusted; liability now; tiers.
+ * A cancelled redemption's refund gives back what was redeemed, so it nets off `redeemed` (in the month of the cancellation).
+ */
 export async function loyaltyReport(q: Queryable, opts: { from: string; to: string; timeZone: string }) {
   const { programme } = await currentProgramme(q);
   const months = await q.query(
     `SELECT to_char(created_at AT TIME ZONE $3, 'YYYY-MM') AS month,
-            coalesce(sum(points) FILTER (WHERE points > 0), 0)::bigint AS issued,
-            coalesce(-sum(points) FILTER (WHERE kind = 'redeem'), 0)::bigint AS redeemed,
+            coalesce(sum(points) FILTER (WHERE points > 0 AND kind <> 'refund'), 0)::bigint AS issued,
+            coalesce(-sum(points) FILTER (WHERE kind IN ('redeem', 'refund')), 0)::bigint AS redeemed,
             coalesce(-sum(points) FILTER (WHERE kind = 'expire'), 0)::bigint AS expired,
             coalesce(-sum(points) FILTER (WHERE kind = 'reverse'), 0)::bigint AS reversed,
             coalesce(-sum(points) FILTER (WHERE kind = 'adjust' AND points < 0), 0)::bigint AS "adjustedDown"
