@@ -233,7 +233,7 @@ export function ImportPage() {
               title: (
                 <Space direction="vertical" size={4}>
                   <Typography.Text strong>{c}</Typography.Text>
-                  <Select size="small" style={{ minWidth: 150 }} value={mapping[i] ?? ''} data-testid={`mapping-${i}`}
+                  <Select size="small" style={{ minWidth: 150 }} value={mapping[i] ?? ''} data-testid={`mapping-${i}`} showSearch optionFilterProp="label"
                     options={targetOptions()} onChange={(v) => setMapping((m) => m.map((x, j) => (j === i ? v || null : x)))} />
                 </Space>
               ),
