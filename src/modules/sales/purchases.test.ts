@@ -36,6 +36,8 @@ before(async () => {
   for (const c of cu.rows) ids[c.name] = c.id;
   const merged = await t.db.query(`INSERT INTO customers (name, status, merged_into) VALUES ('王芳旧号', 'merged', $1) RETURNING id`, [ids['王芳']]);
   ids['merged'] = merged.rows[0].id;
+  // Merged into 王芳 with a mobile she did not take; 13700137000 was merged away too, but 张伟 holds it now.
+  await t.db.query(`INSERT INTO customers (name, mobile, status, merged_into) VALUES ('王芳二号', '13500135000', 'merged', $1), ('张伟旧号', '13700137000', 'merged', $1)`, [ids['王芳']]);
   await t.request('PUT', '/api/products/bulk', {
     cookie: admin,
     body: { products: [
@@ -354,4 +356,13 @@ test('a purchase that fails inside a shared batch fails alone', async () => {
   assert.equal(rs[3]!.statusCode, 500);
   assert.deepEqual(rs.filter((_, i) => i !== 3).map((r) => r.statusCode), Array(7).fill(201));
   assert.equal(await count(), before + 7);
+});
+
+test('a purchase by the mobile of a record merged away books to its survivor, unless an active customer holds that mobile now', async () => {
+  const r = await post('/api/purchases/bulk', { purchases: [sale({ mobile: '+86 135 0013 5000' }), sale({ mobile: '13700137000' })] });
+  assert.equal(r.statusCode, 200, r.body);
+  assert.deepEqual(r.json().items.map((i: any) => [i.status, i.purchase.customerId]), [['created', ids['王芳']], ['created', ids['张伟']]]);
+  const single = await post('/api/purchases', sale({ mobile: '13500135000' }));
+  assert.equal(single.statusCode, 201, single.body);
+  assert.equal(single.json().customerId, ids['王芳']);
 });

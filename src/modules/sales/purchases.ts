@@ -263,13 +263,20 @@ async function lookupStatement(
   const r = await q.query(
     prepared(`WITH RECURSIVE found AS (
        -- One branch per way of naming a customer, so each probes its own index instead of one OR scanning them all.
-       SELECT id AS asked, id, status, merged_into, mobile, card_no, 0 AS depth FROM customers WHERE id = ANY($3::bigint[])
+       SELECT id AS asked, id, status, merged_into, mobile, card_no, false AS by_mobile, 0 AS depth FROM customers WHERE id = ANY($3::bigint[])
        UNION ALL
-       SELECT id, id, status, merged_into, mobile, card_no, 0 FROM customers WHERE mobile = ANY($4::text[]) AND status = 'active'
+       SELECT id, id, status, merged_into, mobile, card_no, true, 0 FROM customers WHERE mobile = ANY($4::text[]) AND status = 'active'
        UNION ALL
-       SELECT id, id, status, merged_into, mobile, card_no, 0 FROM customers WHERE card_no = ANY($5::text[])
+       -- A mobile no active customer holds, but a record merged away did: the one merged last (as the till's lookup finds it).
+       (SELECT DISTINCT ON (m.mobile) m.id, m.id, m.status, m.merged_into, m.mobile, m.card_no, true, 0 FROM customers m
+         WHERE m.mobile = ANY($4::text[]) AND m.status = 'merged'
+           AND NOT EXISTS (SELECT 1 FROM customers a WHERE a.mobile = m.mobile AND a.status = 'active')
+         ORDER BY m.mobile, m.updated_at DESC, m.id DESC)
        UNION ALL
-       SELECT f.asked, c.id, c.status, c.merged_into, NULL::text, f.card_no, f.depth + 1
+       SELECT id, id, status, merged_into, mobile, card_no, false, 0 FROM customers WHERE card_no = ANY($5::text[])
+       UNION ALL
+       -- The mobile travels to the survivor only when it was what the record was found by.
+       SELECT f.asked, c.id, c.status, c.merged_into, CASE WHEN f.by_mobile THEN f.mobile END, f.card_no, f.by_mobile, f.depth + 1
          FROM found f JOIN customers c ON c.id = f.merged_into WHERE f.status = 'merged' AND f.depth < 10)
      SELECT 'k' AS t, k.source AS a, k.external_id AS b, k.request_hash AS h, k.customer_id AS n, k.purchase_id AS m, k.extras AS x
        FROM unnest($1::text[], $2::text[]) AS u(source, external_id)
