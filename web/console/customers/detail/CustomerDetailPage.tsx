@@ -5,6 +5,7 @@ import { get } from '../../api.ts';
 import { useT } from '../../i18n.tsx';
 import { CustomerForm } from '../CustomerForm.tsx';
 import { OverviewTab } from './OverviewTab.tsx';
+import { ConsentBadges } from './ConsentBadges.tsx';
 import { TimelineTab } from './TimelineTab.tsx';
 import { ConsentsTab } from './ConsentsTab.tsx';
 import { CustomerPrivacyActions } from '../privacy/CustomerPrivacyActions.tsx';
@@ -56,18 +57,16 @@ export function CustomerDetailPage() {
         </div>
         <Descriptions size="small" style={{ marginTop: 12 }} column={{ xs: 1, sm: 2, lg: 4 }}>
           <Descriptions.Item label={t('customers.field.mobile')}><span data-testid="customer-mobile-view">{c.mobile ?? '—'}</span></Descriptions.Item>
-          <Descriptions.Item label={t('customers.field.email')}>{c.email ?? '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('customers.field.email')}><span data-testid="customer-email-view">{c.email ?? '—'}</span></Descriptions.Item>
           <Descriptions.Item label={t('customers.field.cardNo')}>{c.cardNo ?? '—'}</Descriptions.Item>
-          <Descriptions.Item label={t('customers.field.birthday')}>{c.birthday ?? '—'}</Descriptions.Item>
-          <Descriptions.Item label={t('customers.field.city')}>{[c.region, c.city].filter(Boolean).join(' ') || '—'}</Descriptions.Item>
-          <Descriptions.Item label={t('customers.field.source')}>{c.source ?? '—'}</Descriptions.Item>
         </Descriptions>
+        <ConsentBadges current={data.consents.current} />
       </Card>
       <Tabs
         activeKey={tab}
         onChange={setTab}
         items={[
-          { key: 'overview', label: t('customers.detail.tab.overview'), children: <OverviewTab figures={data.figures} /> },
+          { key: 'overview', label: t('customers.detail.tab.overview'), children: <OverviewTab customer={c} figures={data.figures} /> },
           { key: 'timeline', label: t('customers.detail.tab.timeline'), children: <TimelineTab key={loads} customerId={c.id} first={data.timeline} /> },
           { key: 'profile', label: t('customers.detail.tab.profile'), children: <Card><CustomerForm customer={c} onSaved={() => void load()} /></Card> },
           { key: 'consents', label: t('customers.detail.tab.consents'), children: <ConsentsTab customerId={c.id} consents={data.consents} onChanged={() => void load()} /> },

@@ -43,5 +43,11 @@ export const detailMessages = defineMessages({
   'customers.detail.consent.history': { zh: '授权记录', en: 'History' },
   'customers.detail.consent.sourceFirst': { zh: '请先选择来源', en: 'Choose the source first' },
   'customers.detail.consent.recorded': { zh: '已记录', en: 'Recorded' },
+  'customers.detail.profile': { zh: '客户资料', en: 'Profile' },
+  'customers.detail.location': { zh: '地区 / 城市', en: 'Region / city' },
+  'customers.detail.consent.header': { zh: '营销授权：', en: 'Consent:' },
+  'customers.detail.consent.badge': { zh: '{channel}：{state}', en: '{channel}: {state}' },
+  'customers.detail.consent.sinceAt': { zh: '记录于 {at}', en: 'Recorded {at}' },
+  'customers.detail.consent.neverRecorded': { zh: '从未记录，视为未同意', en: 'Never recorded: treated as not granted' },
   'customers.detail.stale': { zh: '资料已被他人修改，已重新加载', en: 'Someone else changed this customer; reloaded' },
 });
