@@ -10,6 +10,7 @@ import { AuditPage } from './admin/AuditPage.tsx';
 import { ProductsPage } from './sales/ProductsPage.tsx';
 import { PurchasesPage } from './sales/PurchasesPage.tsx';
 import { TargetsPage } from './sales/TargetsPage.tsx';
+import { SalesSettingsPage } from './sales/SettingsPage.tsx';
 import { CustomersPage } from './customers/CustomersPage.tsx';
 import { AttributesPage } from './customers/AttributesPage.tsx';
 import { CustomerDetailPage } from './customers/detail/CustomerDetailPage.tsx';
@@ -54,6 +55,7 @@ export const NAV: NavPage[] = [
   { path: '/sales/purchases', label: 'nav.purchases', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <PurchasesPage />, permission: 'sales.read' },
   { path: '/sales/products', label: 'nav.products', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <ProductsPage />, permission: 'sales.read' },
   { path: '/sales/targets', label: 'nav.salesTargets', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <TargetsPage />, permission: 'sales.read' },
+  { path: '/sales/settings', label: 'nav.salesSettings', group: 'nav.sales', groupIcon: <ShoppingOutlined />, element: <SalesSettingsPage />, permission: 'catalog.manage' },
   { path: '/segments', label: 'nav.segments', icon: <ClusterOutlined />, element: <SegmentsPage />, permission: 'segments.read' },
   { path: '/segments/:id', label: 'nav.segments', element: <SegmentEditorPage />, permission: 'segments.read', hidden: true },
   { path: '/analytics', label: 'nav.analytics', icon: <FundOutlined />, element: <AnalyticsPage />, permission: 'analytics.read' },
