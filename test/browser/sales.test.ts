@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../support.ts';
+import { screenshot } from './support.ts';
 
 let t: TestApp;
 let browser: Browser;
@@ -53,4 +54,34 @@ test('the products page lists the catalogue and the target page shows the report
   await page.goto(`${base}/sales/targets`);
   assert.equal(await page.locator('[data-testid=page-title]').textContent(), 'Sales vs target');
   await page.locator('[data-testid=targets-table]').getByText('上海南京西路店').waitFor();
+});
+
+test('an admin changes the return window on the sales settings page, and a return after it is refused', async () => {
+  await page.goto(`${base}/sales/settings`);
+  assert.equal(await page.locator('[data-testid=page-title]').textContent(), 'Sales settings');
+  await page.locator('[data-testid=return-window-days]').waitFor();
+  assert.equal(await page.inputValue('[data-testid=return-window-days]'), '15');
+  await page.fill('[data-testid=return-window-days]', '0');
+  await page.click('[data-testid=sales-settings-save]');
+  await page.getByText('returns are accepted up to 0 days after the purchase').waitFor();
+  await screenshot(page, 'sales-settings-en');
+  const setting = await t.db.query(`SELECT value FROM settings WHERE key = 'sales.returnWindowDays'`);
+  assert.equal(Number(setting.rows[0].value), 0);
+  const admin = await t.loginAs('admin', { username: 'browser_admin' });
+  const late = await t.request('POST', `/api/purchases/${saleId}/returns`, { cookie: admin, body: { source: 'pos', externalId: 'R-late', lines: [{ lineNo: 1, quantity: 1 }] } });
+  assert.equal(late.json().error?.code, 'RETURN_WINDOW_CLOSED');
+});
+
+test('the sales settings page is not in the menu of store staff, and the API refuses their change', async () => {
+  const staff = await t.loginAs('store_staff', { storeIds: [] });
+  assert.equal((await t.request('PUT', '/api/sales/settings', { cookie: staff, body: { returnWindowDays: 30 } })).statusCode, 403);
+  const p = await browser.newPage({ locale: 'en-US' });
+  await p.context().addCookies([{ name: 'patron_session', value: staff.split('=')[1]!, url: base }]);
+  await p.goto(`${base}/sales/purchases`);
+  await p.getByRole('menuitem', { name: 'Sales vs target' }).waitFor();
+  assert.equal(await p.getByRole('menuitem', { name: 'Sales settings' }).count(), 0);
+  await p.goto(`${base}/sales/settings`);
+  await p.locator('.ant-result-403').waitFor();
+  assert.equal(await p.getByTestId('sales-settings-form').count(), 0);
+  await p.close();
 });
