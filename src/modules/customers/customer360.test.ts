@@ -97,16 +97,28 @@ test("after a merge the survivor's figures include the merged customer's purchas
   assert.deepEqual(f.favouriteCategories, [{ category: '香水', amountFen: 9000 }, { category: '护肤', amountFen: 3000 }]);
 });
 
+test("after a merge the survivor's timeline shows the merged record's profile history, marked with the record it was made on", async () => {
+  const survivor = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '孙悦' } })).json().id;
+  const merged = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '孙悦', city: '苏州' } })).json();
+  assert.equal((await t.request('PATCH', `/api/customers/${merged.id}`, { cookie: admin, body: { version: merged.version, city: '无锡' } })).statusCode, 200);
+  assert.equal((await t.request('POST', '/api/customers/merge', { cookie: admin, body: { survivorId: survivor, mergedIds: [merged.id] } })).statusCode, 201);
+  const items = (await t.request('GET', `/api/customers/${survivor}/360`, { cookie: admin })).json().timeline.items;
+  const profile = items.filter((e: any) => e.source === 'profile').map((e: any) => [e.type, e.data.mergedRecordId ?? null]);
+  assert.deepEqual(profile.filter(([, on]: any) => on === merged.id), [['customer_update', merged.id], ['customer_create', merged.id]]);
+  assert.ok(profile.some(([type, on]: any) => type === 'customer_create' && on === null), "the survivor's own creation is unmarked");
+});
+
 test('a customer with no purchases has empty figures, not errors', async () => {
   const id = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '新会员' } })).json().id;
   const f = (await t.request('GET', `/api/customers/${id}/360`, { cookie: admin })).json().figures;
   assert.deepEqual(f, { firstPurchaseAt: null, lastPurchaseAt: null, orderCount: 0, returnCount: 0, totalSpendFen: 0, averageBasketFen: 0, favouriteStore: null, favouriteCategories: [] });
 });
 
-test('the timeline is newest first: profile edit, consent, the audited return, then the return and the purchases with their lines', async () => {
+test('the timeline is newest first: profile edit, consent, the audited return, the points booked, then the return and the purchases with their lines', async () => {
   const items = (await t.request('GET', `/api/customers/${customerId}/360`, { cookie: admin })).json().timeline.items;
-  assert.deepEqual(items.map((e: any) => e.type), ['customer_update', 'consent_granted', 'purchase_return', 'customer_create', 'return', 'sale', 'sale', 'sale']);
-  const sale = items[5];
+  // Points are booked now (loyalty sorts before profile at the same instant); the purchases are dated in the past.
+  assert.deepEqual(items.map((e: any) => e.type), ['customer_update', 'consent_granted', 'points_reversed', 'purchase_return', 'points_earned', 'points_earned', 'points_earned', 'points_awarded', 'customer_create', 'return', 'sale', 'sale', 'sale']);
+  const sale = items[10];
   assert.equal(sale.data.storeName, '徐家汇店');
   assert.deepEqual(sale.data.lines, [{ lineNo: 1, sku: 'SKU-香水', productId: null, productName: null, category: '香水', quantity: 1, unitPriceFen: 20000, amountFen: 20000 }]);
   assert.deepEqual(items[0].data.details.changed, ['city']);
@@ -123,8 +135,8 @@ test('paging the timeline two at a time gives every event once, in order', async
     before = r.json().nextBefore;
     if (!before) break;
   }
-  assert.equal(seen.length, 8);
-  assert.equal(new Set(seen.map((e) => `${e.source}:${e.id}`)).size, 8);
+  assert.equal(seen.length, 13);
+  assert.equal(new Set(seen.map((e) => `${e.source}:${e.id}`)).size, 13);
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1].at >= seen[i].at);
 });
 
@@ -132,7 +144,8 @@ test('events that share a time are never split across pages and lost', async () 
   const id = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '同时刻' } })).json().id;
   for (const ext of ['T1', 'T2', 'T3']) await sell(id, { ext, storeId: stores.huaihai, at: '2026-05-01T08:00:00.123456Z', lines: [['护肤', 1, 100]] });
   await t.db.query(`DELETE FROM audit_log WHERE customer_id = $1`, [id]);
-  const first = (await t.request('GET', `/api/customers/${id}/timeline?limit=2`, { cookie: admin })).json();
+  // From just after the sales: the points they earned are booked now, newer than them.
+  const first = (await t.request('GET', `/api/customers/${id}/timeline?limit=2&before=2026-05-01T08:00:01.000000Z`, { cookie: admin })).json();
   assert.equal(first.items.length, 3);
   const next = (await t.request('GET', `/api/customers/${id}/timeline?limit=2&before=${encodeURIComponent(first.nextBefore)}`, { cookie: admin })).json();
   assert.deepEqual(next.items, []);

@@ -91,17 +91,25 @@ const consentsSource: TimelineSource = async (q, customerId, before, limit) => {
   return r.rows.map(({ id, at, ...data }: any) => ({ at, source: 'consents', type: data.granted ? 'consent_granted' : 'consent_withdrawn', id: String(id), data }));
 };
 
-/** Profile edits and other changes logged against the customer (reads and consents are shown elsewhere). */
+/**
+ * Profile edits and other changes logged against the customer and against every record merged into them (reads and
+ * consents are shown elsewhere): the audit log keeps each entry under the record it was made on, so a merged record's
+ * history is found through the merge, and its entries say which record they were made on.
+ */
 const auditSource: TimelineSource = async (q, customerId, before, limit) => {
   const r = await q.query(
-    prepared(`SELECT id, ${timelineAt('at')} AS at, action, entity, actor_kind AS "actorKind", actor_name AS "actorName", details
-       FROM audit_log WHERE customer_id = $1 AND action <> 'read' AND action <> 'consent'
+    prepared(`WITH RECURSIVE records(id, depth) AS (
+         SELECT $1::bigint, 0
+         UNION ALL
+         SELECT c.id, r.depth + 1 FROM records r JOIN customers c ON c.merged_into = r.id WHERE r.depth < 10)
+     SELECT id, ${timelineAt('at')} AS at, action, entity, actor_kind AS "actorKind", actor_name AS "actorName", details, customer_id AS "customerId"
+       FROM audit_log WHERE customer_id IN (SELECT id FROM records) AND action <> 'read' AND action <> 'consent'
         AND ($2::timestamptz IS NULL OR at < $2::timestamptz)
       ORDER BY at DESC, id DESC LIMIT $3`),
     [customerId, before, limit],
   );
-  return r.rows.map(({ id, at, action, entity, ...data }: any) => ({
-    at, source: 'profile', type: `${entity}_${action}`, id: String(id), data: { action, entity, ...data },
+  return r.rows.map(({ id, at, action, entity, customerId: on, ...data }: any) => ({
+    at, source: 'profile', type: `${entity}_${action}`, id: String(id), data: on === customerId ? { action, entity, ...data } : { action, entity, ...data, mergedRecordId: on },
   }));
 };
 
