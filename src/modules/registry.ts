@@ -5,8 +5,8 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { staffRoutes } from './staff/index.ts';
 import { analyticsRoutes, analyticsJobs } from './analytics/index.ts';
-import { customerRoutes, importJobs, importRoutes, onCustomerLifecycle, privacyJobs, privacyRoutes, readPurchaseRollupWith } from './customers/index.ts';
-import { accrualBasis, accruePurchases, type AccrualBasis, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, rewardsJobs, rewardsLifecycle, rewardsRoutes } from './loyalty/index.ts';
+import { customerRoutes, importJobs, importRoutes, onCustomerLifecycle, privacyJobs, privacyRoutes, readPurchaseRollupWith, registerTimelineSource } from './customers/index.ts';
+import { accrualBasis, accruePurchases, type AccrualBasis, loyaltyJobs, loyaltyLifecycle, loyaltyRoutes, loyaltyTimeline, rewardsJobs, rewardsLifecycle, rewardsRoutes } from './loyalty/index.ts';
 import { onPurchasesRecorded, salesRoutes } from './sales/index.ts';
 import { segmentRoutes, refreshDailySegments, recordActivity, rebuildActivity, activityOf } from './segments/index.ts';
 
@@ -51,8 +51,10 @@ onPurchasesRecorded<AccrualBasis>(
   (tx, purchases, ahead) => accruePurchases(tx, purchases, businessTimeZone, ahead),
   (tx, customerIds) => accrualBasis(tx, customerIds, { lock: false }),
 );
-onCustomerLifecycle('loyalty', loyaltyLifecycle);
+onCustomerLifecycle('loyalty', loyaltyLifecycle(businessTimeZone));
 onCustomerLifecycle('loyalty-rewards', rewardsLifecycle);
+// Points earned, used, expired, adjusted and taken back show in the customer 360 timeline.
+registerTimelineSource('loyalty', loyaltyTimeline);
 onPurchasesRecorded('segments', async (tx, purchases) => {
   await recordActivity(tx, purchases);
   return undefined;

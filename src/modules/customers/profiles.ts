@@ -3,6 +3,7 @@ import { conflict, fieldErrors, notFound, type BilingualFieldProblem } from '../
 import { maskBirthday, maskEmail, maskMobile } from '../../lib/pii.ts';
 import { can, recordAudit, type Actor } from '../staff/index.ts';
 import { loadAttributeDefinitions } from './attributes.ts';
+import { customerLifecycleListeners } from './events.ts';
 import { birthdayProblem, cardNoProblem, checkAttributes, mobileProblem, normaliseEmail, type AttributeValue } from './rules.ts';
 import { Conditions } from '../../db/conditions.ts';
 
@@ -246,6 +247,7 @@ export async function createCustomer(q: Queryable, actor: Actor, input: Customer
   }
   if (p.contacts?.length) await replaceContacts(q, row.id, p.contacts);
   await recordAudit(q, actor, { action: 'create', entity: 'customer', entityId: row.id, customerId: row.id, details: { kind, changed: changedFields(input, p.attributes) } });
+  for (const [, l] of customerLifecycleListeners()) await l.onCreated?.(q, row.id, actor);
   return { ...row, contacts: p.contacts ? await loadContacts(q, row.id) : [] } as Customer;
 }
 

@@ -15,6 +15,7 @@ export { expirePoints } from './expiry.ts';
 export { backfillPoints, BACKFILL_JOB, type BackfillOptions, type BackfillResult } from './backfill.ts';
 export { loyaltyRoutes } from './routes.ts';
 export { loyaltyLifecycle } from './lifecycle.ts';
+export { loyaltyTimeline, POINTS_EVENTS } from './timeline.ts';
 
 /** Nightly, in the business time zone: tiers at 02:30, then expiry at 03:30; the points backfill only when asked. */
 export function loyaltyJobs({ db, config }: { db: Db; config: Config }): JobDefinition[] {

@@ -1,13 +1,23 @@
 import type { Queryable } from '../../db/client.ts';
 import type { CustomerLifecycleListener } from '../customers/index.ts';
+import type { Actor } from '../staff/index.ts';
+import { awardPoints, ledgerActor } from './service.ts';
 
 /**
+ * A member created through the API or the console earns the programme's sign-up points in the creating transaction
+ * (once per member: the award's ref is 'signup'); with no sign-up points configured nothing is booked. Bulk imports
+ * do not call this (see docs/loyalty.md, "Sign-up points").
+ *
  * When duplicates merge, their points follow the survivor: ledger, lots and tier history move to the survivor (the
  * one-per-member sign-up award keeps its old member in its ref so both stay unique), the balances add up and the
  * survivor keeps the higher tier. The ledger stays append-only in content; only the owner changes, as a merge must.
  * An erasure keeps the points ledger (a financial record without personal data).
  */
-export const loyaltyLifecycle: CustomerLifecycleListener = {
+export const loyaltyLifecycle = (timeZone: string): CustomerLifecycleListener => ({
+  async onCreated(tx: Queryable, customerId: number, actor: Actor) {
+    await awardPoints(tx, ledgerActor(actor), customerId, 'signup', 'signup', timeZone);
+  },
+
   async onMerged(tx: Queryable, survivorId: number, mergedIds: number[]) {
     if (mergedIds.length === 0) return;
     const all = [survivorId, ...mergedIds].sort((a, b) => a - b);
@@ -50,4 +60,4 @@ export const loyaltyLifecycle: CustomerLifecycleListener = {
     );
     return { account: account.rows[0] ?? null, ledger: ledger.rows };
   },
-};
+});
