@@ -10,7 +10,8 @@ import { awardPoints, ledgerActor } from './service.ts';
  *
  * When duplicates merge, their points follow the survivor: ledger, lots and tier history move to the survivor (the
  * one-per-member sign-up award keeps its old member in its ref so both stay unique), the balances add up and the
- * survivor keeps the higher tier. The ledger stays append-only in content; only the owner changes, as a merge must.
+ * survivor keeps the higher tier. The ledger stays append-only in content; only the owner changes, as a merge must
+ * (the database's trigger, migration 0410, allows exactly this and nothing else).
  * An erasure keeps the points ledger (a financial record without personal data).
  */
 export const loyaltyLifecycle = (timeZone: string): CustomerLifecycleListener => ({
