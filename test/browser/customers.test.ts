@@ -175,8 +175,13 @@ test('an attribute defined with allowed values on the attributes page appears in
   await page.goto(`${base}/customers`);
   await page.click('[data-testid=customer-new]');
   await page.click('[data-testid=attr-hair_type]');
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().waitFor();
-  const options = await page.locator('.ant-select-dropdown:visible .ant-select-item-option').allTextContents();
+  // The dropdown renders its options over a few frames: read them until all three are there (or 5 s pass).
+  const optionTexts = () => page.locator('.ant-select-dropdown:visible .ant-select-item-option').allTextContents();
+  let options = await optionTexts();
+  for (let waited = 0; options.length < 3 && waited < 5000; waited += 100) {
+    await page.waitForTimeout(100);
+    options = await optionTexts();
+  }
   assert.deepEqual(options, ['干性', '油性', '受损']);
 });
 
@@ -201,4 +206,21 @@ test('a new member registered with an unknown referral code is kept, and the cor
   assert.equal((await t.db.query(`SELECT count(*)::int AS n FROM customers WHERE mobile = '13900001111'`)).rows[0].n, 1, 'linking did not create it again');
   const link = await t.db.query(`SELECT referrer_id FROM loyalty_referrals WHERE customer_id = $1`, [made.rows[0].id]);
   assert.deepEqual(link.rows, [{ referrer_id: referrer }]);
+});
+
+test('the timeline labels points entries and marks the history of a record merged in', async () => {
+  const manager = await t.loginAs('manager');
+  const adjusted = await t.request('POST', `/api/loyalty/members/${customerId}/adjustments`, { cookie: manager, body: { points: 200, reasonCode: 'COMPLAINT', reason: '投诉补偿：商品破损' } });
+  assert.equal(adjusted.statusCode, 201, adjusted.body);
+  const merged = (await t.request('POST', '/api/customers', { cookie: admin, body: { name: '王小明', city: '苏州' } })).json();
+  assert.equal((await t.request('POST', '/api/customers/merge', { cookie: admin, body: { survivorId: customerId, mergedIds: [merged.id] } })).statusCode, 201);
+  await page.goto(`${base}/customers/${customerId}`);
+  await page.getByRole('tab', { name: '动态' }).click();
+  await page.waitForSelector('[data-testid=timeline-points]');
+  const points = await page.locator('[data-testid=timeline-points]').allTextContents();
+  assert.ok(points.includes('+200 积分 · 投诉补偿：商品破损'), points.join(' | '));
+  const tags = await page.locator('[data-testid=timeline-event] .ant-tag').allTextContents();
+  assert.ok(tags.includes('积分调整'), tags.join(','));
+  assert.ok(tags.includes('合并客户'), tags.join(','));
+  assert.equal(await page.textContent('[data-testid=timeline-merged-record]'), `于已合并的记录 #${merged.id}`);
 });

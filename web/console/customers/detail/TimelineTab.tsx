@@ -4,11 +4,13 @@ import { get, yuan } from '../../api.ts';
 import { useT } from '../../i18n.tsx';
 import './messages.ts';
 
-const COLORS: Record<string, string> = { sale: 'green', return: 'red', consent_granted: 'blue', consent_withdrawn: 'gray' };
+const COLORS: Record<string, string> = {
+  sale: 'green', return: 'red', consent_granted: 'blue', consent_withdrawn: 'gray', points_earned: 'gold', points_awarded: 'gold', points_redeemed: 'purple',
+};
 
 /** Newest first; "load more" asks for events older than the last one shown. Other modules' events show with their type. */
 export function TimelineTab({ customerId, first }: { customerId: number; first: { items: any[]; nextBefore: string | null } }) {
-  const { t } = useT();
+  const { t, lang } = useT();
   const [items, setItems] = useState(first.items);
   const [next, setNext] = useState(first.nextBefore);
   const [loading, setLoading] = useState(false);
@@ -22,10 +24,11 @@ export function TimelineTab({ customerId, first }: { customerId: number; first: 
       setLoading(false);
     }
   };
-  const label = (type: string) => {
-    const key = `customers.detail.event.${type}`;
+  // A module's event may carry its own label in both languages (loyalty's points entries do).
+  const label = (e: any) => {
+    const key = `customers.detail.event.${e.type}`;
     const s = t(key);
-    return s === key ? type : s;
+    return s !== key ? s : e.data?.label?.[lang] ?? e.type;
   };
   const fieldLabel = (f: string) => {
     const key = `customers.field.${f.startsWith('attributes.') ? 'attributes' : f}`;
@@ -47,7 +50,16 @@ export function TimelineTab({ customerId, first }: { customerId: number; first: 
       return (
         <>
           {d.details?.changed?.length ? <div>{t('customers.detail.changedFields', { fields: d.details.changed.map(fieldLabel).join(', ') })}</div> : null}
+          {d.mergedRecordId ? <div data-testid="timeline-merged-record">{t('customers.detail.onMergedRecord', { id: d.mergedRecordId })}</div> : null}
           <Typography.Text type="secondary">{t('customers.detail.by', { name: d.actorName })}</Typography.Text>
+        </>
+      );
+    }
+    if (e.source === 'loyalty') {
+      return (
+        <>
+          <div data-testid="timeline-points">{t('customers.detail.pointsEntry', { points: d.points > 0 ? `+${d.points}` : d.points })}{d.reason ? ` · ${d.reason}` : ''}</div>
+          {d.actorName ? <Typography.Text type="secondary">{t('customers.detail.by', { name: d.actorName })}</Typography.Text> : null}
         </>
       );
     }
@@ -63,7 +75,7 @@ export function TimelineTab({ customerId, first }: { customerId: number; first: 
           color: COLORS[e.type] ?? 'gray',
           content: (
             <div data-testid="timeline-event">
-              <Tag>{label(e.type)}</Tag>
+              <Tag>{label(e)}</Tag>
               <Typography.Text type="secondary">{new Date(e.at).toLocaleString()}</Typography.Text>
               {describe(e)}
             </div>
