@@ -4,6 +4,9 @@ import { ApiError, get, yuan } from '../api.ts';
 import { defineMessages, useT } from '../i18n.tsx';
 import { useSession } from '../shell/session.tsx';
 import { RedeemButton } from './rewards/RedeemDialog.tsx';
+import { MemberCouponsCard } from './rewards/MemberCoupons.tsx';
+import { MemberRedemptionsCard } from './rewards/MemberRedemptions.tsx';
+import { MemberReferralCard } from './rewards/MemberReferral.tsx';
 
 defineMessages({
   'loyalty.member.balance': { zh: '积分余额', en: 'Points balance' },
@@ -78,7 +81,10 @@ interface LedgerRow {
 const date = (s: string | null) => (s ? new Date(s).toLocaleDateString('zh-CN') : '—');
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
-/** The loyalty tab of the customer 360 page: balance, tier progress, expiring points, ledger, adjust and pay actions. */
+/**
+ * The loyalty tab of the customer 360 page and the till's member points page: balance, tier progress, expiring points,
+ * ledger, adjust and pay actions, the member's coupons, catalogue redemptions and referrals.
+ */
 export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
   const { t, lang } = useT();
   const { can } = useSession();
@@ -91,6 +97,8 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
   const [idemKey, setIdemKey] = useState(newKey);
+  // Bumped when a redemption or its cancellation changes the member's coupons and rewards as well as the balance.
+  const [rewardsVersion, setRewardsVersion] = useState(0);
 
   const load = useCallback(async () => {
     try {
@@ -140,6 +148,11 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
     }
   };
 
+  const rewardsChanged = () => {
+    setRewardsVersion((n) => n + 1);
+    void load();
+  };
+
   if (error) return <Alert type="error" title={error} data-testid="loyalty-error" />;
   if (!s) return <Card loading />;
   const name = (x: { nameZh: string; nameEn: string } | null | undefined) => (x ? (lang === 'zh' ? x.nameZh : x.nameEn) : '—');
@@ -167,7 +180,7 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
             <div style={{ marginTop: 12 }}>
               <Space>
                 {can('loyalty.redeem') && <Button type="primary" onClick={() => setAction('pay')} data-testid="loyalty-pay">{t('loyalty.member.pay')}</Button>}
-                {can('loyalty.redeem') && <RedeemButton customerId={customerId} onDone={load} />}
+                {can('loyalty.redeem') && <RedeemButton customerId={customerId} onDone={rewardsChanged} />}
                 {can('loyalty.adjust') && <Button onClick={() => setAction('adjust')} data-testid="loyalty-adjust">{t('loyalty.member.adjust')}</Button>}
               </Space>
             </div>
@@ -219,6 +232,9 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
             {more && rows.length > 0 && <Button type="link" onClick={loadMore}>{t('loyalty.member.more')}</Button>}
           </Card>
         </Col>
+        <Col xs={24}><MemberCouponsCard customerId={customerId} version={rewardsVersion} /></Col>
+        <Col xs={24} lg={14}><MemberRedemptionsCard customerId={customerId} version={rewardsVersion} onChanged={rewardsChanged} /></Col>
+        <Col xs={24} lg={10}><MemberReferralCard customerId={customerId} /></Col>
       </Row>
       <Modal open={action != null} title={action === 'adjust' ? t('loyalty.member.adjust') : t('loyalty.member.pay')} onCancel={() => setAction(null)} onOk={submit} confirmLoading={busy} destroyOnHidden okButtonProps={{ 'data-testid': 'loyalty-submit' } as any}>
         <Form form={form} layout="vertical" preserve={false}>

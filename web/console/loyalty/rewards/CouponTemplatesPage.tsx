@@ -46,7 +46,7 @@ export interface Template {
   tierCodes: string[]; totalLimit: number | null; perMemberLimit: number | null; issuedCount: number; active: boolean;
 }
 
-export const templateValue = (t: (k: string, v?: any) => string, x: Template) =>
+export const templateValue = (t: (k: string, v?: any) => string, x: Pick<Template, 'kind' | 'amountOffFen' | 'percentOff' | 'giftName' | 'minSpendFen'>) =>
   x.kind === 'amount' ? `${yuan(x.amountOffFen)}${x.minSpendFen ? ` / ≥${yuan(x.minSpendFen)}` : ''}`
     : x.kind === 'percent' ? `-${x.percentOff}%${x.minSpendFen ? ` / ≥${yuan(x.minSpendFen)}` : ''}` : (x.giftName ?? t('rewards.coupons.kind.gift'));
 

@@ -6,6 +6,7 @@ import { defineMessages, useT } from '../../i18n.tsx';
 import { useSession } from '../../shell/session.tsx';
 import { put } from './shared.ts';
 import type { Template } from './CouponTemplatesPage.tsx';
+import { PerkGrantsCard, RewardsJobsCard } from './PerkRuns.tsx';
 
 defineMessages({
   'nav.loyalty.perks': { zh: '生日与节日礼遇', en: 'Perks and referrals' },
@@ -79,6 +80,7 @@ export function PerksPage() {
   const [referral, setReferral] = useState<{ points: number; referrerTemplateId: number | null; refereeTemplateId: number | null } | null>(null);
   const [editing, setEditing] = useState<Holiday | 'new' | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [runs, setRuns] = useState(0);
   const [form] = Form.useForm();
   const canEdit = can('loyalty.configure');
 
@@ -93,6 +95,7 @@ export function PerksPage() {
   useEffect(() => { void load(); }, [load]);
 
   const name = (x: { nameZh: string; nameEn: string }) => (lang === 'zh' || !x.nameEn ? x.nameZh : x.nameEn);
+  const holidayNames = Object.fromEntries(holidays.map((h) => [h.code, name(h)]));
   const templateOptions = [{ value: 0, label: t('rewards.perks.none') }, ...templates.filter((x) => x.active).map((x) => ({ value: x.id, label: name(x) }))];
   const templateName = (id: number | null) => (id == null ? '—' : (templates.find((x) => x.id === id) ? name(templates.find((x) => x.id === id)!) : `#${id}`));
 
@@ -166,7 +169,11 @@ export function PerksPage() {
             </Space>
           </Card>
         </Col>
-        <Col xs={24} lg={14}><ReferralRateCard /></Col>
+        <Col xs={24} lg={14}><ReferralRateCard key={runs} /></Col>
+      </Row>
+      <Row gutter={16} style={{ marginTop: 16 }}>
+        <Col xs={24} lg={14}><PerkGrantsCard version={runs} holidays={holidayNames} /></Col>
+        <Col xs={24} lg={10}><RewardsJobsCard onRan={() => setRuns((n) => n + 1)} holidays={holidayNames} /></Col>
       </Row>
       <Modal open={editing != null} title={t('rewards.perks.holidays')} onCancel={() => setEditing(null)} onOk={saveHoliday} destroyOnHidden okButtonProps={{ 'data-testid': 'holiday-save' } as any}>
         {error && <Alert type="error" message={error} showIcon style={{ marginBottom: 12 }} />}
