@@ -220,3 +220,22 @@ test('a manager runs the perks job for a holiday from the perks page and the gra
   if (shots) await page.screenshot({ path: `${shots}/perks-runs.png`, fullPage: true });
   await page.close();
 });
+
+test('a manager issues a coupon template to a segment from the coupons page and every member gets one', async () => {
+  const city = '绍兴';
+  const members = (await t.db.query(`INSERT INTO customers (name, city) VALUES ('周婷', $1), ('吴磊', $1) RETURNING id`, [city])).rows.map((r) => Number(r.id));
+  const seg = (await t.request('POST', '/api/segments', { cookie, body: { name: '绍兴会员', filter: { field: 'city', op: 'eq', value: city } } })).json();
+  const tpl = (await t.request('POST', '/api/coupons/templates', { cookie, body: { nameZh: '绍兴会员日礼券', nameEn: 'Shaoxing member day', kind: 'gift', giftName: '试用装', validDays: 14 } })).json();
+  const page = await login();
+  await page.goto(`${base}/loyalty/coupons`);
+  await page.click(`[data-testid=coupon-issue-${tpl.id}]`);
+  await page.locator('[data-testid=coupon-issue-to] label', { hasText: '会员分群' }).click();
+  await page.click('[data-testid=coupon-issue-segment]');
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '绍兴会员' }).click();
+  await page.click('[data-testid=coupon-issue-submit]');
+  await page.locator('.ant-message', { hasText: '分群 2 人：已发放 2 张' }).waitFor();
+  const held = await t.db.query(`SELECT customer_id FROM coupons WHERE template_id = $1 ORDER BY customer_id`, [tpl.id]);
+  assert.deepEqual(held.rows.map((r) => Number(r.customer_id)), members.sort((a, b) => a - b));
+  assert.equal(seg.memberCount, 2);
+  await page.close();
+});

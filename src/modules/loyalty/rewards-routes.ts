@@ -11,6 +11,7 @@ import { runIdempotent } from '../../db/idempotency.ts';
 import { badRequest } from '../../http/errors.ts';
 import { id, idParams, isoDate, nonEmptyText } from '../../lib/validation.ts';
 import { recordAudit, type Actor } from '../staff/index.ts';
+import { segmentMemberIds } from '../segments/index.ts';
 import {
   createTemplate, getTemplate, issueCoupons, listTemplates, memberCoupons, purchaseContext, redeemCoupon, templateInput, updateTemplate, voidCoupon,
 } from './coupons.ts';
@@ -19,6 +20,8 @@ import { birthdayPerks, birthdayPerksInput, holidayInput, listHolidays, perkGran
 import { linkReferral, memberReferrals, referralCode, referralReport, referralSettings, referralSettingsInput, setReferralSettings, settleReferrals } from './referrals.ts';
 
 const memberParams = z.strictObject({ customerId: id });
+/** A segment-wide issue is one request and one transaction; larger audiences wait for campaigns, which send in batches. */
+const MAX_SEGMENT_ISSUE = 100_000;
 const codeText = z.string().trim().min(4, 'is too short').max(40).regex(/^[A-Za-z0-9\s-]+$/, 'letters and digits only');
 
 export async function rewardsRoutes(app: FastifyInstance, { db, config }: AppContext) {
@@ -55,6 +58,29 @@ export async function rewardsRoutes(app: FastifyInstance, { db, config }: AppCon
       const out = await issueCoupons(tx, req.params.id, req.body.customerIds, { reason: req.body.note ?? 'manual', ref: { type: 'manual', id: key ?? `${Date.now()}:${Math.random()}` }, issuedBy: req.actor!.name });
       await recordAudit(tx, req.actor!, { action: 'coupons.issue', entity: 'coupon_template', entityId: req.params.id, details: { customers: req.body.customerIds.length, issued: out.issued.length } });
       return { statusCode: 201, body: out };
+    });
+    return sendIdempotent(reply, res);
+  });
+  r.post('/api/coupons/templates/:id/issue-to-segment', {
+    schema: {
+      tags: ['coupons'],
+      summary: `Issue a coupon to every active member of a segment as last refreshed (at most ${MAX_SEGMENT_ISSUE.toLocaleString('en')}); answers counts. Idempotency-Key required: it is the issue reference, so a retry issues nobody twice`,
+      params: idParams, body: z.strictObject({ segmentId: id, note: nonEmptyText(200).optional() }),
+    },
+    preHandler: needs(db, 'loyalty.configure'),
+  }, async (req, reply) => {
+    const key = idempotencyKey(req);
+    if (!key) throw badRequest('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header: a segment-wide issue must be safe to retry.', '请提供 Idempotency-Key 请求头：按分群发券必须可以安全重试。');
+    const res = await runIdempotent(db, `coupons.issue-segment:${req.params.id}`, key, req.body, async (tx) => {
+      const members = await segmentMemberIds(tx, req.body.segmentId);
+      if (members.length > MAX_SEGMENT_ISSUE) {
+        throw badRequest('SEGMENT_TOO_LARGE', `segmentId: ${members.length} members; issue to at most ${MAX_SEGMENT_ISSUE} at once`, `segmentId：分群有 ${members.length} 名会员，每次最多发给 ${MAX_SEGMENT_ISSUE} 名`,
+          [{ path: 'segmentId', en: `has ${members.length} members; at most ${MAX_SEGMENT_ISSUE} at once`, zh: `有 ${members.length} 名会员，每次最多 ${MAX_SEGMENT_ISSUE} 名` }]);
+      }
+      const out = await issueCoupons(tx, req.params.id, members, { reason: req.body.note ?? 'segment', ref: { type: 'segment', id: `${req.body.segmentId}:${key}` }, issuedBy: req.actor!.name });
+      const body = { templateId: out.templateId, segmentId: req.body.segmentId, members: members.length, issued: out.issued.length, replayed: out.replayed.length, overLimit: out.overLimit.length };
+      await recordAudit(tx, req.actor!, { action: 'coupons.issue', entity: 'coupon_template', entityId: req.params.id, details: body });
+      return { statusCode: 201, body };
     });
     return sendIdempotent(reply, res);
   });

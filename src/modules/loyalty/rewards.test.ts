@@ -181,6 +181,38 @@ test('issuing by hand respects the per-member and total limits and a retried iss
   assert.equal(over.json().error.code, 'COUPON_LIMIT_REACHED');
 });
 
+test('a marketer issues a coupon to every member of a segment once; a retry and a second issue add nothing past the per-member limit', async () => {
+  const city = `测试城${Math.floor(Math.random() * 1e6)}`;
+  const members = (await t.db.query(`INSERT INTO customers (name, city) VALUES ('赵敏', $1), ('钱琳', $1), ('孙悦', $1) RETURNING id`, [city])).rows.map((r) => Number(r.id));
+  const seg = await t.request('POST', '/api/segments', { cookie: marketer, body: { name: `${city}会员`, filter: { field: 'city', op: 'eq', value: city } } });
+  assert.equal(seg.statusCode, 201, seg.body);
+  const tp = await template({ ...amountTemplate, perMemberLimit: 1 });
+  const issue = (body: unknown, key?: string) =>
+    t.request('POST', `/api/coupons/templates/${tp.id}/issue-to-segment`, { cookie: marketer, body, headers: key ? { 'idempotency-key': key } : {} });
+  const first = await issue({ segmentId: seg.json().id, note: '会员日' }, `seg-${tp.id}-a`);
+  assert.equal(first.statusCode, 201, first.body);
+  assert.deepEqual(first.json(), { templateId: tp.id, segmentId: seg.json().id, members: 3, issued: 3, replayed: 0, overLimit: 0 });
+  const retried = await issue({ segmentId: seg.json().id, note: '会员日' }, `seg-${tp.id}-a`);
+  assert.equal(retried.headers['idempotent-replayed'], 'true');
+  assert.deepEqual((await issue({ segmentId: seg.json().id }, `seg-${tp.id}-b`)).json().overLimit, 3);
+  const held = await t.db.query(`SELECT customer_id, ref_type FROM coupons WHERE template_id = $1 ORDER BY customer_id`, [tp.id]);
+  assert.deepEqual(held.rows, members.sort((a, b) => a - b).map((id) => ({ customer_id: id, ref_type: 'segment' })));
+});
+
+test('issuing to a segment needs an idempotency key, a segment that exists and the marketer role', async () => {
+  const tp = await template();
+  const noKey = await t.request('POST', `/api/coupons/templates/${tp.id}/issue-to-segment`, { cookie: marketer, body: { segmentId: 1 } });
+  assert.deepEqual([noKey.statusCode, noKey.json().error.code], [400, 'IDEMPOTENCY_KEY_REQUIRED']);
+  const unknown = await t.request('POST', `/api/coupons/templates/${tp.id}/issue-to-segment`, { cookie: marketer, body: { segmentId: 987654 }, headers: { 'idempotency-key': 'seg-unknown' } });
+  assert.equal(unknown.statusCode, 404);
+  const bad = await t.request('POST', `/api/coupons/templates/${tp.id}/issue-to-segment`, { cookie: marketer, body: { segmentId: 'all' }, headers: { 'idempotency-key': 'seg-bad' } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.fields[0].path, 'segmentId');
+  const byStaff = await t.request('POST', `/api/coupons/templates/${tp.id}/issue-to-segment`, { cookie: staff, body: { segmentId: 1 }, headers: { 'idempotency-key': 'seg-staff' } });
+  assert.equal(byStaff.statusCode, 403);
+  assert.equal(Number((await t.db.query(`SELECT count(*) FROM coupons WHERE template_id = $1`, [tp.id])).rows[0].count), 0);
+});
+
 async function item(body: Record<string, unknown>) {
   const res = await t.request('POST', '/api/loyalty/catalogue', { cookie: marketer, body: { kind: 'gift', nameZh: '保温杯', nameEn: 'Thermos', points: 100, stock: 10, ...body } });
   assert.equal(res.statusCode, 201, res.body);

@@ -34,7 +34,13 @@ defineMessages({
   'rewards.coupons.perMember': { zh: '每人限领（空 = 不限）', en: 'Per member (empty = no limit)' },
   'rewards.coupons.issued': { zh: '已发放', en: 'Issued' },
   'rewards.coupons.active': { zh: '启用', en: 'Active' },
-  'rewards.coupons.issue': { zh: '手动发券', en: 'Issue by hand' },
+  'rewards.coupons.issue': { zh: '发券', en: 'Issue' },
+  'rewards.coupons.issueTo': { zh: '发给', en: 'Issue to' },
+  'rewards.coupons.issueTo.ids': { zh: '指定会员', en: 'Members by id' },
+  'rewards.coupons.issueTo.segment': { zh: '会员分群', en: 'A segment' },
+  'rewards.coupons.issueSegment': { zh: '分群（按最近一次刷新的成员，最多 10 万人）', en: 'Segment (its members as last refreshed, up to 100,000)' },
+  'rewards.coupons.segmentSize': { zh: '{n} 人', en: '{n} members' },
+  'rewards.coupons.issuedSegmentResult': { zh: '分群 {m} 人：已发放 {n} 张；已领过 {r}；超出每人限额 {o}', en: '{m} members: {n} issued; {r} already had it; {o} over the per-member limit' },
   'rewards.coupons.issueIds': { zh: '会员编号（逗号或换行分隔）', en: 'Member ids (comma or line separated)' },
   'rewards.coupons.issueNote': { zh: '发放说明', en: 'Note' },
   'rewards.coupons.issuedResult': { zh: '已发放 {n} 张；已领过 {r}；超出每人限额 {o}', en: '{n} issued; {r} already had it; {o} over the per-member limit' },
@@ -63,6 +69,12 @@ export function CouponTemplatesPage() {
   const [issueForm] = Form.useForm();
   const [key, setKey] = useState(newKey);
   const kind = Form.useWatch('kind', form);
+  const issueTo = Form.useWatch('to', issueForm);
+  const [segments, setSegments] = useState<{ id: number; name: string; memberCount: number | null }[]>([]);
+  const mayReadSegments = can('segments.read');
+  useEffect(() => {
+    if (issuing && mayReadSegments) void get<{ items: { id: number; name: string; memberCount: number | null }[] }>('/api/segments').then((r) => setSegments(r.items));
+  }, [issuing, mayReadSegments]);
   const validity = Form.useWatch('validity', form);
 
   const load = useCallback(() => get<{ items: Template[] }>('/api/coupons/templates').then((r) => setRows(r.items)), []);
@@ -104,11 +116,16 @@ export function CouponTemplatesPage() {
 
   const issue = async () => {
     const v = await issueForm.validateFields();
-    const ids = String(v.ids).split(/[\s,，]+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
     setBusy(true);
     try {
-      const r = await postOnce(`/api/coupons/templates/${issuing!.id}/issue`, { customerIds: ids, note: v.note || undefined }, key, lang);
-      message.success(t('rewards.coupons.issuedResult', { n: r.issued.length, r: r.replayed.length, o: r.overLimit.length }));
+      if (v.to === 'segment') {
+        const r = await postOnce(`/api/coupons/templates/${issuing!.id}/issue-to-segment`, { segmentId: v.segmentId, note: v.note || undefined }, key, lang);
+        message.success(t('rewards.coupons.issuedSegmentResult', { m: r.members, n: r.issued, r: r.replayed, o: r.overLimit }));
+      } else {
+        const ids = String(v.ids).split(/[\s,，]+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+        const r = await postOnce(`/api/coupons/templates/${issuing!.id}/issue`, { customerIds: ids, note: v.note || undefined }, key, lang);
+        message.success(t('rewards.coupons.issuedResult', { n: r.issued.length, r: r.replayed.length, o: r.overLimit.length }));
+      }
       setIssuing(null);
       setKey(newKey());
       await load();
@@ -180,8 +197,19 @@ export function CouponTemplatesPage() {
       <Modal open={issuing != null} title={`${t('rewards.coupons.issue')} · ${issuing?.nameZh ?? ''}`} onCancel={() => setIssuing(null)} onOk={issue} confirmLoading={busy} destroyOnHidden
         okButtonProps={{ 'data-testid': 'coupon-issue-submit' } as any}>
         {error && <Alert type="error" message={error} showIcon style={{ marginBottom: 12 }} />}
-        <Form form={issueForm} layout="vertical">
-          <Form.Item name="ids" label={t('rewards.coupons.issueIds')} rules={[{ required: true }]}><Input.TextArea rows={4} placeholder="10001, 10002" data-testid="coupon-issue-ids" /></Form.Item>
+        <Form form={issueForm} layout="vertical" initialValues={{ to: 'ids' }}>
+          <Form.Item name="to" label={t('rewards.coupons.issueTo')}>
+            <Radio.Group optionType="button" data-testid="coupon-issue-to"
+              options={[{ value: 'ids', label: t('rewards.coupons.issueTo.ids') }, { value: 'segment', label: t('rewards.coupons.issueTo.segment') }]} />
+          </Form.Item>
+          {issueTo === 'segment' ? (
+            <Form.Item name="segmentId" label={t('rewards.coupons.issueSegment')} rules={[{ required: true }]}>
+              <Select showSearch optionFilterProp="label" data-testid="coupon-issue-segment"
+                options={segments.map((x) => ({ value: x.id, label: `${x.name} · ${t('rewards.coupons.segmentSize', { n: x.memberCount ?? 0 })}` }))} />
+            </Form.Item>
+          ) : (
+            <Form.Item name="ids" label={t('rewards.coupons.issueIds')} rules={[{ required: true }]}><Input.TextArea rows={4} placeholder="10001, 10002" data-testid="coupon-issue-ids" /></Form.Item>
+          )}
           <Form.Item name="note" label={t('rewards.coupons.issueNote')}><Input maxLength={200} placeholder="门店开业回馈" /></Form.Item>
         </Form>
       </Modal>
