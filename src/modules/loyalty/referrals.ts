@@ -173,7 +173,18 @@ export async function memberReferrals(q: Queryable, customerId: number) {
        FROM loyalty_referrals r WHERE r.referrer_id = $1 ORDER BY r.linked_at DESC LIMIT 200`,
     [customerId],
   )).rows;
-  return { customerId, code, referredBy, referred };
+  return { customerId, code, referredBy, referred: await withReferrerRewards(q, customerId, referred) };
+}
+
+/** Each referee with what the referrer got for them: the points booked under ref (award, referral:<referee>) and the coupons under (referral, referral:<referee>). */
+async function withReferrerRewards<T extends { customerId: number }>(q: Queryable, referrerId: number, referred: T[]) {
+  if (referred.length === 0) return [];
+  const refs = referred.map((x) => `referral:${x.customerId}`);
+  const points = await q.query(`SELECT ref_id, sum(points)::int AS points FROM loyalty_ledger WHERE customer_id = $1 AND kind = 'award' AND ref_type = 'award' AND ref_id = ANY($2::text[]) GROUP BY ref_id`, [referrerId, refs]);
+  const coupons = await q.query(`SELECT ref_id, array_agg(code ORDER BY id) AS codes FROM coupons WHERE customer_id = $1 AND ref_type = 'referral' AND ref_id = ANY($2::text[]) GROUP BY ref_id`, [referrerId, refs]);
+  const pointsBy = new Map(points.rows.map((r) => [r.ref_id, r.points as number]));
+  const couponsBy = new Map(coupons.rows.map((r) => [r.ref_id, r.codes as string[]]));
+  return referred.map((x) => ({ ...x, rewardPoints: pointsBy.get(`referral:${x.customerId}`) ?? 0, rewardCoupons: couponsBy.get(`referral:${x.customerId}`) ?? [] }));
 }
 
 /** When duplicates merge, their coupons, redemptions, perk grants and referral links move to the survivor. */

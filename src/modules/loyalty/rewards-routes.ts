@@ -157,8 +157,7 @@ export async function rewardsRoutes(app: FastifyInstance, { db, config }: AppCon
   r.get('/api/loyalty/members/:customerId/referral', { schema: { tags: ['loyalty'], summary: "A member's referral code (made on first request), who referred them and whom they referred", params: memberParams }, preHandler: needs(db, 'loyalty.read') },
     async (req) => {
       await db.tx((tx) => referralCode(tx, req.params.customerId));
-      const out = await memberReferrals(db, req.params.customerId);
-      return { ...out, referred: await withReferrerRewards(db, req.params.customerId, out.referred) };
+      return memberReferrals(db, req.params.customerId);
     });
   r.post('/api/loyalty/referrals', {
     schema: { tags: ['loyalty'], summary: 'Link a new member to the referrer whose code they gave; 400 REFERRAL_CODE_UNKNOWN, SELF_REFERRAL; 409 ALREADY_REFERRED, REFEREE_NOT_NEW', body: z.strictObject({ customerId: id, code: codeText }) },
@@ -179,17 +178,6 @@ export async function rewardsRoutes(app: FastifyInstance, { db, config }: AppCon
     schema: { tags: ['loyalty'], summary: 'Run the perks or the referral settlement now', params: z.strictObject({ job: z.enum(['perks', 'settle-referrals']) }), body: z.strictObject({ day: isoDate.optional() }).optional() },
     preHandler: needs(db, 'loyalty.configure'),
   }, async (req) => (req.params.job === 'perks' ? runPerks(db, { day: req.body?.day, timeZone: tz }) : settleReferrals(db, { timeZone: tz })));
-}
-
-/** Each referee with what the referrer got for them: the points booked under ref (award, referral:<referee>) and the coupons under (referral, referral:<referee>). */
-async function withReferrerRewards<T extends { customerId: number }>(q: Queryable, referrerId: number, referred: T[]) {
-  if (referred.length === 0) return [];
-  const refs = referred.map((x) => `referral:${x.customerId}`);
-  const points = await q.query(`SELECT ref_id, sum(points)::int AS points FROM loyalty_ledger WHERE customer_id = $1 AND kind = 'award' AND ref_type = 'award' AND ref_id = ANY($2::text[]) GROUP BY ref_id`, [referrerId, refs]);
-  const coupons = await q.query(`SELECT ref_id, array_agg(code ORDER BY id) AS codes FROM coupons WHERE customer_id = $1 AND ref_type = 'referral' AND ref_id = ANY($2::text[]) GROUP BY ref_id`, [referrerId, refs]);
-  const pointsBy = new Map(points.rows.map((r) => [r.ref_id, r.points as number]));
-  const couponsBy = new Map(coupons.rows.map((r) => [r.ref_id, r.codes as string[]]));
-  return referred.map((x) => ({ ...x, rewardPoints: pointsBy.get(`referral:${x.customerId}`) ?? 0, rewardCoupons: couponsBy.get(`referral:${x.customerId}`) ?? [] }));
 }
 
 /** Daily, in the business time zone: perks at 00:10 (birthdays on the day), referral settlement at 04:30. */

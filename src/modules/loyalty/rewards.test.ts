@@ -363,6 +363,10 @@ test('referral: rewards only after the return window, once, and never for a full
   assert.equal(await consistent(referee!), b0.referee + 1 + 200);
   const st = await t.db.query(`SELECT customer_id, status FROM loyalty_referrals WHERE referrer_id = $1 ORDER BY customer_id`, [referrer]);
   assert.deepEqual(st.rows.map((x) => x.status), ['rewarded', 'pending']);
+  const mine = (await t.request('GET', `/api/loyalty/members/${referrer}/referral`, { cookie: staff })).json();
+  const rewardOf = (id: number) => mine.referred.find((x: any) => x.customerId === id);
+  assert.deepEqual([rewardOf(referee!).rewardPoints, rewardOf(refunder!).rewardPoints], [200, 0], 'each referee shows what the referrer got for them');
+  assert.deepEqual(rewardOf(refunder!).rewardCoupons, []);
   const rep = await t.request('GET', '/api/loyalty/referrals/report?from=2020-01-01&to=2099-12-31', { cookie: staff });
   assert.equal(rep.statusCode, 200);
   assert.ok(rep.json().referrers >= 1);
