@@ -79,3 +79,27 @@ test('the programme page shows the tiers and refuses overlapping promotions with
   assert.equal(v.rows[0].n, 1, 'nothing saved');
   await page.close();
 });
+
+test('the reports page shows the outstanding points and each month of issued, redeemed and expired points as the API reports them', async () => {
+  const cookie = await t.loginAs('manager', { username: 'loyalty_manager' });
+  const from = new Date(Date.now() - 335 * 86_400_000).toISOString().slice(0, 7);
+  const api = (await t.request('GET', `/api/loyalty/reports?from=${from}-01&to=${new Date().toISOString().slice(0, 10)}`, { cookie })).json();
+  const page = await browser.newPage({ locale: 'zh-CN' });
+  page.setDefaultTimeout(20_000);
+  await page.goto(base);
+  const inputs = page.locator('input');
+  await inputs.nth(0).fill('loyalty_manager');
+  await inputs.nth(1).fill(TEST_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=nav]');
+  await page.goto(`${base}/loyalty/reports`);
+  await page.waitForSelector('[data-testid=report-outstanding]');
+  assert.equal(await page.textContent('[data-testid=report-outstanding]'), api.outstanding.points.toLocaleString('en'));
+  assert.ok(api.outstanding.points >= 1620, 'the balance the first test left is outstanding');
+  const month = api.months.at(-1);
+  const row = page.locator('[data-testid=report-months] tbody tr', { hasText: month.month });
+  const cells = await row.locator('td').allTextContents();
+  assert.deepEqual(cells, [month.month, ...['issued', 'redeemed', 'expired', 'reversed', 'adjustedDown'].map((k) => String(month[k]))]);
+  await page.waitForSelector('[data-testid=report-tier-chart] canvas');
+  await page.close();
+});

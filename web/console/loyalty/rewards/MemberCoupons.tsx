@@ -5,7 +5,7 @@ import { get, post, yuan } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
 import { useSession } from '../../shell/session.tsx';
 import { templateValue } from './CouponTemplatesPage.tsx';
-import { newKey, postOnce, toFen } from './shared.ts';
+import { newKey, postOnce, toFen, useFormSubmit } from './shared.ts';
 
 defineMessages({
   'rewards.memberCoupons.title': { zh: '会员优惠券', en: 'Coupons' },
@@ -116,20 +116,10 @@ function RedeemCouponModal({ customerId, coupon, onClose, onDone }: { customerId
   const { t, lang } = useT();
   const [form] = Form.useForm();
   const [key] = useState(newKey);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async () => {
-    const v = await form.validateFields();
-    setBusy(true); setError(null);
-    try {
-      const r = await postOnce('/api/coupons/redeem', { code: coupon.code, customerId, amountFen: toFen(v.amount) ?? 0, channel: v.channel, reference: v.reference || undefined }, key, lang);
-      onDone(r.kind === 'gift' ? t('rewards.redeem.gift', { gift: r.giftName }) : t('rewards.redeem.discount', { amount: yuan(r.discountFen) }));
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useFormSubmit(form, async (v) => {
+    const r = await postOnce('/api/coupons/redeem', { code: coupon.code, customerId, amountFen: toFen(v.amount) ?? 0, channel: v.channel, reference: v.reference || undefined }, key, lang);
+    onDone(r.kind === 'gift' ? t('rewards.redeem.gift', { gift: r.giftName }) : t('rewards.redeem.discount', { amount: yuan(r.discountFen) }));
+  });
   return (
     <Modal open title={t('rewards.memberCoupons.redeemTitle', { code: showCode(coupon.code) })} onCancel={onClose} onOk={submit} confirmLoading={busy}
       okText={t('rewards.memberCoupons.redeem')} okButtonProps={{ 'data-testid': 'coupon-redeem-submit' } as any}>
@@ -151,20 +141,10 @@ function RedeemCouponModal({ customerId, coupon, onClose, onDone }: { customerId
 function VoidCouponModal({ coupon, onClose, onDone }: { coupon: MemberCoupon; onClose: () => void; onDone: () => void }) {
   const { t } = useT();
   const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async () => {
-    const v = await form.validateFields();
-    setBusy(true); setError(null);
-    try {
-      await post(`/api/coupons/${coupon.code}/void`, { reason: v.reason });
-      onDone();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useFormSubmit(form, async (v) => {
+    await post(`/api/coupons/${coupon.code}/void`, { reason: v.reason });
+    onDone();
+  });
   return (
     <Modal open title={t('rewards.memberCoupons.voidTitle', { code: showCode(coupon.code) })} onCancel={onClose} onOk={submit} confirmLoading={busy}
       okText={t('rewards.memberCoupons.void')} okButtonProps={{ danger: true, 'data-testid': 'coupon-void-submit' } as any}>

@@ -4,6 +4,7 @@ import dayjs from 'dayjs';
 import { get, post } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
 import { useSession } from '../../shell/session.tsx';
+import { useFormSubmit } from './shared.ts';
 
 defineMessages({
   'rewards.memberRedemptions.title': { zh: '积分兑换记录', en: 'Rewards redeemed' },
@@ -92,19 +93,9 @@ function CancelModal({ customerId, redemption, itemName, onClose, onDone }: {
 }) {
   const { t } = useT();
   const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async () => {
-    const v = await form.validateFields();
-    setBusy(true); setError(null);
-    try {
-      onDone(await post(`/api/loyalty/members/${customerId}/redemptions/${redemption.id}/cancel`, { reason: v.reason }));
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useFormSubmit(form, async (v) => {
+    onDone(await post(`/api/loyalty/members/${customerId}/redemptions/${redemption.id}/cancel`, { reason: v.reason }));
+  });
   return (
     <Modal open title={t('rewards.memberRedemptions.cancelTitle', { item: itemName, n: redemption.quantity })} onCancel={onClose} onOk={submit} confirmLoading={busy}
       okText={t('rewards.memberRedemptions.cancel')} okButtonProps={{ danger: true, 'data-testid': 'redemption-cancel-submit' } as any}>

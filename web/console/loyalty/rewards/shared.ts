@@ -1,3 +1,5 @@
+import { useState } from 'react';
+import type { FormInstance } from 'antd';
 import { ApiError } from '../../api.ts';
 
 export const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
@@ -24,3 +26,22 @@ export const put = async <T = any>(url: string, body: unknown, lang: string): Pr
 /** Yuan typed in a form → integer fen (never a float on the wire). */
 export const toFen = (yuan: number | null | undefined) => (yuan == null ? undefined : Math.round(yuan * 100));
 export const toYuan = (fen: number | null | undefined) => (fen == null ? undefined : fen / 100);
+
+/** A dialog's submit: checks the form, runs the action with its values, and keeps "busy" and the server's refusal for the dialog to show. */
+export function useFormSubmit<V = any>(form: FormInstance, action: (values: V) => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    setError(null);
+    try {
+      await action(v);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}
