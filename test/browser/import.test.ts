@@ -52,4 +52,10 @@ test('a manager uploads a CSV, maps a column onto a defined attribute, runs the 
   const lines = report.replace(/^\uFEFF/, '').trim().split('\r\n');
   assert.equal(lines.length, 2);
   assert.match(lines[1]!, /^4,拒绝 \/ rejected,,attributes\.skin_type,"肤质必须是以下之一：干性、油性、混合 \/ attributes\.skin_type must be one of: 干性, 油性, 混合",黄小米,13700003333,超级油$/);
+  const created = (await t.db.query(`SELECT id FROM customers WHERE mobile = '13700001111'`)).rows[0].id;
+  await page.goto(`${base}/customers/${created}`);
+  await page.getByRole('tab', { name: '动态' }).click();
+  await page.waitForSelector('[data-testid=timeline-import]');
+  assert.equal(await page.textContent('[data-testid=timeline-import]'), `文件 会员.csv 第 2 行（导入 #${(await t.db.query(`SELECT max(id) AS id FROM imports`)).rows[0].id}）`);
+  assert.ok((await page.locator('[data-testid=timeline-event] .ant-tag').allTextContents()).includes('导入创建'));
 });

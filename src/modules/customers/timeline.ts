@@ -91,6 +91,12 @@ const consentsSource: TimelineSource = async (q, customerId, before, limit) => {
   return r.rows.map(({ id, at, ...data }: any) => ({ at, source: 'consents', type: data.granted ? 'consent_granted' : 'consent_withdrawn', id: String(id), data }));
 };
 
+/** `records`: the customer ($1) and every record merged into them, however many merges ago. */
+const withMergedRecords = `WITH RECURSIVE records(id, depth) AS (
+         SELECT $1::bigint, 0
+         UNION ALL
+         SELECT c.id, r.depth + 1 FROM records r JOIN customers c ON c.merged_into = r.id WHERE r.depth < 10)`;
+
 /**
  * Profile edits and other changes logged against the customer and against every record merged into them (reads and
  * consents are shown elsewhere): the audit log keeps each entry under the record it was made on, so a merged record's
@@ -98,10 +104,7 @@ const consentsSource: TimelineSource = async (q, customerId, before, limit) => {
  */
 const auditSource: TimelineSource = async (q, customerId, before, limit) => {
   const r = await q.query(
-    prepared(`WITH RECURSIVE records(id, depth) AS (
-         SELECT $1::bigint, 0
-         UNION ALL
-         SELECT c.id, r.depth + 1 FROM records r JOIN customers c ON c.merged_into = r.id WHERE r.depth < 10)
+    prepared(`${withMergedRecords}
      SELECT id, ${timelineAt('at')} AS at, action, entity, actor_kind AS "actorKind", actor_name AS "actorName", details, customer_id AS "customerId"
        FROM audit_log WHERE customer_id IN (SELECT id FROM records) AND action <> 'read' AND action <> 'consent'
         AND ($2::timestamptz IS NULL OR at < $2::timestamptz)
@@ -113,6 +116,28 @@ const auditSource: TimelineSource = async (q, customerId, before, limit) => {
   }));
 };
 
+/**
+ * What customer imports did to the customer or to a record merged into them: a file row created, updated or was merged
+ * into them, at the time the import started.
+ */
+const importsSource: TimelineSource = async (q, customerId, before, limit) => {
+  const r = await q.query(
+    prepared(`${withMergedRecords}
+     SELECT i.import_id AS "importId", i.row_no AS "rowNo", i.outcome, ${timelineAt('imp.started_at')} AS at, imp.file_name AS "fileName",
+            imp.created_by_name AS "actorName", i.reason_zh AS "reasonZh", i.reason_en AS "reasonEn", i.customer_id AS "customerId"
+       FROM records rc JOIN import_rows i ON i.customer_id = rc.id AND i.outcome <> 'rejected'
+       JOIN imports imp ON imp.id = i.import_id AND imp.kind = 'customers'
+      WHERE i.customer_id IS NOT NULL AND ($2::timestamptz IS NULL OR imp.started_at < $2::timestamptz)
+      ORDER BY imp.started_at DESC, i.import_id DESC, i.row_no DESC LIMIT $3`),
+    [customerId, before, limit],
+  );
+  return r.rows.map(({ at, outcome, customerId: on, ...data }: any) => ({
+    at, source: 'imports', type: `import_${outcome}`, id: `${data.importId}:${data.rowNo}`,
+    data: on === customerId ? { outcome, ...data } : { outcome, ...data, mergedRecordId: on },
+  }));
+};
+
 registerTimelineSource('purchases', purchasesSource);
 registerTimelineSource('consents', consentsSource);
 registerTimelineSource('profile', auditSource);
+registerTimelineSource('imports', importsSource);

@@ -438,3 +438,15 @@ test('starting a purchase import needs sales.write as well as customers.import',
   assert.equal(r.statusCode, 403);
   assert.equal((await t.request('GET', `/api/imports/${up.json().id}`, { headers: auth })).json().status, 'uploaded');
 });
+
+test("what imports did to a customer shows on their timeline: created from a file row, then updated by another file", async () => {
+  const m = mobile();
+  const first = await importFile(`姓名,手机,城市\n郑爽,${m},杭州\n`, { filename: '门店会员.csv' });
+  const second = await importFile(`姓名,手机,城市\n郑爽,${m},宁波\n`, { filename: '会员更新.csv', policy: 'update' });
+  const id = (await customer(m)).id;
+  const r = await t.request('GET', `/api/customers/${id}/timeline`, { cookie });
+  assert.equal(r.statusCode, 200, r.body);
+  const imports = r.json().items.filter((e: any) => e.source === 'imports').map((e: any) => [e.type, e.data.importId, e.data.fileName, e.data.rowNo]);
+  // Row numbers are the file's lines, the header being line 1.
+  assert.deepEqual(imports, [['import_updated', second.id, '会员更新.csv', 2], ['import_created', first.id, '门店会员.csv', 2]]);
+});

@@ -55,6 +55,15 @@ export function TimelineTab({ customerId, first }: { customerId: number; first: 
         </>
       );
     }
+    if (e.source === 'imports') {
+      return (
+        <>
+          <div data-testid="timeline-import">{t('customers.detail.importRow', { file: d.fileName, row: d.rowNo, id: d.importId })}</div>
+          {d.mergedRecordId ? <div>{t('customers.detail.onMergedRecord', { id: d.mergedRecordId })}</div> : null}
+          <Typography.Text type="secondary">{t('customers.detail.by', { name: d.actorName })}</Typography.Text>
+        </>
+      );
+    }
     if (e.source === 'loyalty') {
       return (
         <>
