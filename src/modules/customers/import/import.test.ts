@@ -450,3 +450,13 @@ test("what imports did to a customer shows on their timeline: created from a fil
   // Row numbers are the file's lines, the header being line 1.
   assert.deepEqual(imports, [['import_updated', second.id, '会员更新.csv', 2], ['import_created', first.id, '门店会员.csv', 2]]);
 });
+
+test('a purchases mapping with neither a store nor a channel column is refused before the run, naming the mapping', async () => {
+  const csv = ['订单号,会员手机号,时间,商品编码,数量,单价', `NOSTORE-1,${mobile()},2026-01-02 10:00,IMP-SKU-1,1,99`].join('\n');
+  const up = await upload(csv, { query: 'kind=purchases' });
+  assert.equal(up.statusCode, 201, up.body);
+  const start = await t.request('POST', `/api/imports/${up.json().id}/start`, { cookie, body: { mapping: up.json().suggestedMapping, duplicatePolicy: 'merge' } });
+  assert.equal(start.statusCode, 400);
+  assert.deepEqual(start.json().error.fields, [{ path: 'mapping', message: 'needs store or channel' }]);
+  assert.equal((await t.request('GET', `/api/imports/${up.json().id}`, { cookie })).json().status, 'uploaded', 'nothing was queued');
+});

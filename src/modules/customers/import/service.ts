@@ -147,6 +147,10 @@ export function validateMapping(mapping: (string | null)[], columns: string[], k
     }
     if (!seen.has('unitPrice') && !seen.has('amount')) throw badRequest('VALIDATION_FAILED', 'Map a column to unitPrice or amount.', '请映射单价或金额列。', [{ path: 'mapping', en: 'needs unitPrice or amount', zh: '需要单价或金额' }]);
     if (!seen.has('mobile') && !seen.has('cardNo')) throw badRequest('VALIDATION_FAILED', 'Map a column to mobile or cardNo.', '请映射会员手机号或会员卡号。', [{ path: 'mapping', en: 'needs mobile or cardNo', zh: '需要手机号或会员卡号' }]);
+    // Without a channel every row is an in-store sale, which needs its store: refuse now rather than reject every row.
+    if (!seen.has('store') && !seen.has('channel')) {
+      throw badRequest('VALIDATION_FAILED', 'Map a column to store, or to channel (sales in stores need their store).', '请映射门店列或渠道列（门店销售需要门店）。', [{ path: 'mapping', en: 'needs store or channel', zh: '需要门店或渠道' }]);
+    }
   }
   return out;
 }
