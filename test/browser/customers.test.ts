@@ -149,6 +149,8 @@ test('store staff without pii rename a business’s contact and add one; the sto
 test('editing a customer on the profile tab saves the change and the overview shows it', async () => {
   await page.goto(`${base}/customers/${customerId}`);
   await page.getByRole('tab', { name: '资料' }).click();
+  // The form fills in the stored record once it has loaded; typing before that would be overwritten.
+  await page.waitForFunction(() => (document.querySelector('[data-testid=customer-form] input#city') as HTMLInputElement | null)?.value === '上海');
   await page.fill('[data-testid=customer-form] input#city', '杭州');
   await page.click('[data-testid=customer-save]');
   await page.getByRole('tab', { name: '概览' }).click();
@@ -175,14 +177,12 @@ test('an attribute defined with allowed values on the attributes page appears in
   await page.goto(`${base}/customers`);
   await page.click('[data-testid=customer-new]');
   await page.click('[data-testid=attr-hair_type]');
-  // The dropdown renders its options over a few frames: read them until all three are there (or 5 s pass).
-  const optionTexts = () => page.locator('.ant-select-dropdown:visible .ant-select-item-option').allTextContents();
-  let options = await optionTexts();
-  for (let waited = 0; options.length < 3 && waited < 5000; waited += 100) {
-    await page.waitForTimeout(100);
-    options = await optionTexts();
-  }
-  assert.deepEqual(options, ['干性', '油性', '受损']);
+  // The dropdown renders its options over a few frames (and again when the form's lists arrive): read them in the page, at once, when all are there.
+  const options = await page.waitForFunction(() => {
+    const texts = [...document.querySelectorAll('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option')].map((e) => e.textContent);
+    return texts.length >= 3 ? texts : null;
+  });
+  assert.deepEqual(await options.jsonValue(), ['干性', '油性', '受损']);
 });
 
 test('a new member registered with an unknown referral code is kept, and the corrected code links them', async () => {

@@ -95,7 +95,6 @@ test('the reports page shows the outstanding points and each month of issued, re
   await page.goto(`${base}/loyalty/reports`);
   await page.waitForSelector('[data-testid=report-outstanding]');
   assert.equal(await page.textContent('[data-testid=report-outstanding]'), api.outstanding.points.toLocaleString('en'));
-  assert.ok(api.outstanding.points >= 1620, 'the balance the first test left is outstanding');
   const month = api.months.at(-1);
   const row = page.locator('[data-testid=report-months] tbody tr', { hasText: month.month });
   const cells = await row.locator('td').allTextContents();

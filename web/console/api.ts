@@ -10,11 +10,15 @@ export const setApiLang = (lang: string) => (currentLang = lang);
 let onUnauthenticated: () => void = () => undefined;
 export const setOnUnauthenticated = (fn: () => void) => (onUnauthenticated = fn);
 
-export async function api<T = any>(method: string, url: string, body?: unknown): Promise<T> {
+export async function api<T = any>(method: string, url: string, body?: unknown, idempotencyKey?: string): Promise<T> {
   const res = await fetch(url, {
     method,
     credentials: 'same-origin',
-    headers: { 'accept-language': currentLang === 'zh' ? 'zh-CN' : 'en', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      'accept-language': currentLang === 'zh' ? 'zh-CN' : 'en',
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -27,7 +31,9 @@ export async function api<T = any>(method: string, url: string, body?: unknown):
 }
 
 export const get = <T = any>(url: string) => api<T>('GET', url);
-export const post = <T = any>(url: string, body?: unknown) => api<T>('POST', url, body ?? {});
+/** With an idempotency key, a retry of the same write (a double click, a lost answer) gets the first answer back instead of writing twice. */
+export const post = <T = any>(url: string, body?: unknown, idempotencyKey?: string) => api<T>('POST', url, body ?? {}, idempotencyKey);
+export const newIdempotencyKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 export const patch = <T = any>(url: string, body: unknown) => api<T>('PATCH', url, body);
 export const del = <T = any>(url: string) => api<T>('DELETE', url);
 

@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Checkbox, Col, Divider, Form, Input, InputNumber, Row, Select, Space } from 'antd';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
-import { ApiError, get, patch, post } from '../api.ts';
+import { ApiError, get, newIdempotencyKey, patch, post } from '../api.ts';
 import { useT } from '../i18n.tsx';
 import { useSession } from '../shell/session.tsx';
 import { contactsToSend } from './contacts.ts';
@@ -48,6 +48,9 @@ export function CustomerForm({ customer, onSaved }: { customer?: any; onSaved: (
   const [defs, setDefs] = useState<AttributeDefinition[]>([]);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<any>(null);
+  const submitting = useRef(false);
+  // One key per new customer: a create retried after a lost answer gets that customer back, never a second one.
+  const [createKey, setCreateKey] = useState(newIdempotencyKey);
   const kind = Form.useWatch('kind', form) ?? customer?.kind ?? 'person';
   const piiLocked = !!customer && !can('customers.pii');
   useEffect(() => {
@@ -63,7 +66,7 @@ export function CustomerForm({ customer, onSaved }: { customer?: any; onSaved: (
   const linkReferral = async (c: any, code: string | undefined): Promise<boolean> => {
     if (!code?.trim()) return true;
     try {
-      await post('/api/loyalty/referrals', { customerId: c.id, code: code.trim() });
+      await post('/api/loyalty/referrals', { customerId: c.id, code: code.trim() }, `referral-link-${c.id}-${code.trim()}`);
       return true;
     } catch (e) {
       setCreated(c);
@@ -75,6 +78,9 @@ export function CustomerForm({ customer, onSaved }: { customer?: any; onSaved: (
   };
 
   const submit = async (values: any) => {
+    // Enter in a field submits even while the save button shows it is busy.
+    if (submitting.current) return;
+    submitting.current = true;
     setBusy(true);
     try {
       if (created) {
@@ -98,14 +104,16 @@ export function CustomerForm({ customer, onSaved }: { customer?: any; onSaved: (
         body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== '' && v !== null));
         if (body.attributes) body.attributes = Object.fromEntries(Object.entries(body.attributes).filter(([, v]) => v !== undefined && v !== '' && v !== null));
       }
-      const saved = customer ? await patch(`/api/customers/${customer.id}`, body) : await post('/api/customers', body);
+      const saved = customer ? await patch(`/api/customers/${customer.id}`, body) : await post('/api/customers', body, createKey);
       message.success(t('common.saved'));
+      if (!customer) setCreateKey(newIdempotencyKey());
       if (!customer && !(await linkReferral(saved, values.referralCode))) return;
       onSaved(saved);
     } catch (e) {
       if (applyFieldErrors(form, e)) message.error(t('customers.fixErrors'));
       else message.error((e as Error).message);
     } finally {
+      submitting.current = false;
       setBusy(false);
     }
   };

@@ -232,7 +232,7 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
             {more && rows.length > 0 && <Button type="link" onClick={loadMore}>{t('loyalty.member.more')}</Button>}
           </Card>
         </Col>
-        <Col xs={24}><MemberCouponsCard customerId={customerId} version={rewardsVersion} /></Col>
+        <Col xs={24}><MemberCouponsCard customerId={customerId} version={rewardsVersion} onChanged={rewardsChanged} /></Col>
         <Col xs={24} lg={14}><MemberRedemptionsCard customerId={customerId} version={rewardsVersion} onChanged={rewardsChanged} /></Col>
         <Col xs={24} lg={10}><MemberReferralCard customerId={customerId} /></Col>
       </Row>

@@ -4,7 +4,7 @@ import dayjs from 'dayjs';
 import { get, post, yuan } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
 import { useSession } from '../../shell/session.tsx';
-import { newKey, postOnce, put, toFen, toYuan } from './shared.ts';
+import { newKey, put, toFen, toYuan } from './shared.ts';
 
 defineMessages({
   'nav.loyalty.coupons': { zh: '优惠券', en: 'Coupons' },
@@ -73,7 +73,7 @@ export function CouponTemplatesPage() {
   const [segments, setSegments] = useState<{ id: number; name: string; memberCount: number | null }[]>([]);
   const mayReadSegments = can('segments.read');
   useEffect(() => {
-    if (issuing && mayReadSegments) void get<{ items: { id: number; name: string; memberCount: number | null }[] }>('/api/segments').then((r) => setSegments(r.items));
+    if (issuing && mayReadSegments) void get<{ items: { id: number; name: string; memberCount: number | null }[] }>('/api/segments').then((r) => setSegments(r.items), (e) => setError((e as Error).message));
   }, [issuing, mayReadSegments]);
   const validity = Form.useWatch('validity', form);
 
@@ -119,11 +119,11 @@ export function CouponTemplatesPage() {
     setBusy(true);
     try {
       if (v.to === 'segment') {
-        const r = await postOnce(`/api/coupons/templates/${issuing!.id}/issue-to-segment`, { segmentId: v.segmentId, note: v.note || undefined }, key, lang);
+        const r = await post(`/api/coupons/templates/${issuing!.id}/issue-to-segment`, { segmentId: v.segmentId, note: v.note || undefined }, key);
         message.success(t('rewards.coupons.issuedSegmentResult', { m: r.members, n: r.issued, r: r.replayed, o: r.overLimit }));
       } else {
         const ids = String(v.ids).split(/[\s,，]+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
-        const r = await postOnce(`/api/coupons/templates/${issuing!.id}/issue`, { customerIds: ids, note: v.note || undefined }, key, lang);
+        const r = await post(`/api/coupons/templates/${issuing!.id}/issue`, { customerIds: ids, note: v.note || undefined }, key);
         message.success(t('rewards.coupons.issuedResult', { n: r.issued.length, r: r.replayed.length, o: r.overLimit.length }));
       }
       setIssuing(null);

@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, InputNumber, Modal, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { get, post, yuan } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
 import { useSession } from '../../shell/session.tsx';
 import { templateValue } from './CouponTemplatesPage.tsx';
-import { newKey, postOnce, toFen, useFormSubmit } from './shared.ts';
+import { newKey, toFen, useFormSubmit } from './shared.ts';
 
 defineMessages({
   'rewards.memberCoupons.title': { zh: '会员优惠券', en: 'Coupons' },
@@ -55,12 +55,18 @@ export function MemberCouponsCard({ customerId, version = 0, onChanged }: { cust
   const [redeeming, setRedeeming] = useState<MemberCoupon | null>(null);
   const [voiding, setVoiding] = useState<MemberCoupon | null>(null);
 
+  // Only the latest request's answer is shown: switching the filter quickly must not show another state's coupons.
+  const latest = useRef(0);
   const load = useCallback(async () => {
+    const asked = ++latest.current;
+    setRows(null);
     try {
-      setRows((await get<{ items: MemberCoupon[] }>(`/api/loyalty/members/${customerId}/coupons${state === 'all' ? '' : `?state=${state}`}`)).items);
+      const items = (await get<{ items: MemberCoupon[] }>(`/api/loyalty/members/${customerId}/coupons${state === 'all' ? '' : `?state=${state}`}`)).items;
+      if (asked !== latest.current) return;
+      setRows(items);
       setError(null);
     } catch (e) {
-      setError((e as Error).message);
+      if (asked === latest.current) setError((e as Error).message);
     }
   }, [customerId, state]);
   useEffect(() => { void load(); }, [load, version]);
@@ -76,7 +82,7 @@ export function MemberCouponsCard({ customerId, version = 0, onChanged }: { cust
       extra={<Segmented size="small" value={state} onChange={(v) => setState(v as State | 'all')} data-testid="member-coupons-filter"
         options={[{ value: 'all', label: t('common.all') }, ...(['active', 'used', 'expired', 'void'] as const).map((s) => ({ value: s, label: t(`rewards.memberCoupons.state.${s}`) }))]} />}>
       {error && <Alert type="error" title={error} showIcon style={{ marginBottom: 12 }} />}
-      <Table<MemberCoupon> size="small" rowKey="id" loading={rows == null} dataSource={rows ?? []} pagination={{ pageSize: 10, hideOnSinglePage: true }}
+      <Table<MemberCoupon> size="small" rowKey="id" loading={rows == null && !error} dataSource={rows ?? []} pagination={{ pageSize: 10, hideOnSinglePage: true }}
         locale={{ emptyText: t('rewards.memberCoupons.none') }}
         onRow={(c) => ({ 'data-testid': `coupon-row-${c.code}` } as any)}
         columns={[
@@ -117,7 +123,7 @@ function RedeemCouponModal({ customerId, coupon, onClose, onDone }: { customerId
   const [form] = Form.useForm();
   const [key] = useState(newKey);
   const { busy, error, submit } = useFormSubmit(form, async (v) => {
-    const r = await postOnce('/api/coupons/redeem', { code: coupon.code, customerId, amountFen: toFen(v.amount) ?? 0, channel: v.channel, reference: v.reference || undefined }, key, lang);
+    const r = await post('/api/coupons/redeem', { code: coupon.code, customerId, amountFen: toFen(v.amount) ?? 0, channel: v.channel, reference: v.reference || undefined }, key);
     onDone(r.kind === 'gift' ? t('rewards.redeem.gift', { gift: r.giftName }) : t('rewards.redeem.discount', { amount: yuan(r.discountFen) }));
   });
   return (

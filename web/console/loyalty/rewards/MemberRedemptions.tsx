@@ -51,7 +51,7 @@ export function MemberRedemptionsCard({ customerId, version = 0, onChanged }: { 
   return (
     <Card title={t('rewards.memberRedemptions.title')} data-testid="member-redemptions">
       {error && <Alert type="error" title={error} showIcon style={{ marginBottom: 12 }} />}
-      <Table<Redemption> size="small" rowKey="id" loading={rows == null} dataSource={rows ?? []} pagination={{ pageSize: 10, hideOnSinglePage: true }}
+      <Table<Redemption> size="small" rowKey="id" loading={rows == null && !error} dataSource={rows ?? []} pagination={{ pageSize: 10, hideOnSinglePage: true }}
         locale={{ emptyText: t('rewards.memberRedemptions.none') }}
         onRow={(r) => ({ 'data-testid': `redemption-row-${r.id}` } as any)}
         columns={[

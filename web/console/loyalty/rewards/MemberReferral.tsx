@@ -2,10 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Descriptions, Input, Space, Table, Tag, Typography } from 'antd';
 import { Link } from 'react-router-dom';
 import dayjs from 'dayjs';
-import { ApiError, get } from '../../api.ts';
+import { ApiError, get, post } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
 import { useSession } from '../../shell/session.tsx';
-import { newKey, postOnce } from './shared.ts';
+import { newKey } from './shared.ts';
 
 defineMessages({
   'rewards.memberReferral.title': { zh: '推荐有礼', en: 'Referrals' },
@@ -42,7 +42,7 @@ interface Referral {
  * a member nobody referred yet, linking them to a referrer by code.
  */
 export function MemberReferralCard({ customerId, onChanged }: { customerId: number; onChanged?: () => void }) {
-  const { t, lang } = useT();
+  const { t } = useT();
   const { can } = useSession();
   const { message } = App.useApp();
   const [r, setR] = useState<Referral | null>(null);
@@ -66,7 +66,7 @@ export function MemberReferralCard({ customerId, onChanged }: { customerId: numb
     if (!code.trim()) return setLinkError(t('rewards.memberReferral.codeRequired'));
     setBusy(true); setLinkError(null);
     try {
-      const res = await postOnce('/api/loyalty/referrals', { customerId, code: code.trim() }, key, lang);
+      const res = await post('/api/loyalty/referrals', { customerId, code: code.trim() }, key);
       message.success(t('rewards.memberReferral.linked', { id: res.referrerId }));
       setCode('');
       setKey(newKey());

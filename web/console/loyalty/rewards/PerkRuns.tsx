@@ -60,7 +60,7 @@ export function PerkGrantsCard({ version = 0, holidays }: { version?: number; ho
     <Card title={t('rewards.grants.title')} data-testid="perk-grants"
       extra={<DatePicker.RangePicker allowClear={false} value={range} onChange={(v) => v?.[0] && v[1] && setRange([v[0], v[1]])} />}>
       {error && <Alert type="error" title={error} showIcon style={{ marginBottom: 12 }} />}
-      <Table<Grant> size="small" rowKey={(g) => `${g.occasion}:${g.year}`} loading={rows == null} dataSource={rows ?? []} pagination={false}
+      <Table<Grant> size="small" rowKey={(g) => `${g.occasion}:${g.year}`} loading={rows == null && !error} dataSource={rows ?? []} pagination={false}
         locale={{ emptyText: t('rewards.grants.none') }}
         columns={[
           { title: t('rewards.grants.occasion'), render: (_, g) => <Tag color={g.occasion === 'birthday' ? 'magenta' : 'red'}>{occasionName(g.occasion)}</Tag> },

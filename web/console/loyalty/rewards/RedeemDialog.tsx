@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Form, Input, InputNumber, Modal, Result, Select, Table, Tabs, Tag } from 'antd';
-import { get, yuan } from '../../api.ts';
+import { get, post, yuan } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
-import { newKey, postOnce, toFen } from './shared.ts';
+import { newKey, toFen } from './shared.ts';
 
 defineMessages({
   'rewards.redeem.open': { zh: '核销 / 兑换', en: 'Redeem' },
@@ -67,14 +67,14 @@ export function RedeemDialog({ customerId, open, onClose, onDone }: { customerId
   const redeemCoupon = async () => {
     const v = await couponForm.validateFields();
     await run(async () => {
-      const r = await postOnce('/api/coupons/redeem', { code: v.code, customerId, amountFen: toFen(v.amount) ?? 0, channel: v.channel, reference: v.reference || undefined }, key, lang);
+      const r = await post('/api/coupons/redeem', { code: v.code, customerId, amountFen: toFen(v.amount) ?? 0, channel: v.channel, reference: v.reference || undefined }, key);
       return r.kind === 'gift' ? t('rewards.redeem.gift', { gift: r.giftName }) : t('rewards.redeem.discount', { amount: yuan(r.discountFen) });
     });
   };
   const redeemItem = async () => {
     const v = await itemForm.validateFields();
     await run(async () => {
-      const r = await postOnce('/api/loyalty/redemptions', { customerId, itemId: v.itemId, quantity: v.quantity }, key, lang);
+      const r = await post('/api/loyalty/redemptions', { customerId, itemId: v.itemId, quantity: v.quantity }, key);
       return [t('rewards.redeem.done', { balance: r.balance }), r.coupons.length ? t('rewards.redeem.coupons', { codes: r.coupons.map((c: any) => c.code).join('、') }) : ''].join(' ');
     });
   };

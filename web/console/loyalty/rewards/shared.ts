@@ -2,19 +2,8 @@ import { useState } from 'react';
 import type { FormInstance } from 'antd';
 import { ApiError } from '../../api.ts';
 
-export const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
-
-/** A POST that a till may retry: the same Idempotency-Key until it succeeds, so a double click never redeems twice. */
-export async function postOnce<T = any>(url: string, body: unknown, key: string, lang: string): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST', credentials: 'same-origin',
-    headers: { 'content-type': 'application/json', 'idempotency-key': key, 'accept-language': lang === 'zh' ? 'zh-CN' : 'en' },
-    body: JSON.stringify(body),
-  });
-  const data = await res.json().catch(() => undefined);
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText, data?.error?.fields);
-  return data as T;
-}
+/** A fresh Idempotency-Key: kept until the write succeeds, so a double click or a retry never writes twice. */
+export { newIdempotencyKey as newKey } from '../../api.ts';
 
 export const put = async <T = any>(url: string, body: unknown, lang: string): Promise<T> => {
   const res = await fetch(url, { method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'accept-language': lang === 'zh' ? 'zh-CN' : 'en' }, body: JSON.stringify(body) });
