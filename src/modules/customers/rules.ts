@@ -13,11 +13,16 @@ export const GENERATED_CARD = /^PT\d{10}$/;
 /** A card number given by hand: letters, digits and -, up to 32. */
 export const CARD_NO = /^[A-Za-z0-9-]{1,32}$/;
 
-/** Why a card number given by hand (API or import) cannot be used, or null. */
+/** Why a text cannot be a card number at all, or null. */
+export function cardShapeProblem(cardNo: string): BilingualFieldProblem | null {
+  return CARD_NO.test(cardNo) ? null : { path: 'cardNo', en: 'must be 1–32 letters, digits or -', zh: '只能是 1–32 位字母、数字或 -' };
+}
+
+export const RESERVED_CARD: BilingualFieldProblem = { path: 'cardNo', en: 'card numbers PT + 10 digits are reserved for generated cards', zh: 'PT 加 10 位数字的卡号保留给系统生成' };
+
+/** Why a card number given by hand to a new or edited customer cannot be used, or null. */
 export function cardNoProblem(cardNo: string): BilingualFieldProblem | null {
-  if (!CARD_NO.test(cardNo)) return { path: 'cardNo', en: 'must be 1–32 letters, digits or -', zh: '只能是 1–32 位字母、数字或 -' };
-  if (GENERATED_CARD.test(cardNo)) return { path: 'cardNo', en: 'card numbers PT + 10 digits are reserved for generated cards', zh: 'PT 加 10 位数字的卡号保留给系统生成' };
-  return null;
+  return cardShapeProblem(cardNo) ?? (GENERATED_CARD.test(cardNo) ? RESERVED_CARD : null);
 }
 
 const EMAIL = /^[^\s@<>()\[\],;:"]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;

@@ -460,3 +460,14 @@ test('a purchases mapping with neither a store nor a channel column is refused b
   assert.deepEqual(start.json().error.fields, [{ path: 'mapping', message: 'needs store or channel' }]);
   assert.equal((await t.request('GET', `/api/imports/${up.json().id}`, { cookie })).json().status, 'uploaded', 'nothing was queued');
 });
+
+test('an exported member with a generated card is matched by that card on re-import and updated, not rejected', async () => {
+  const m = mobile();
+  const created = await t.request('POST', '/api/customers', { cookie, body: { name: '冯婧', mobile: m, city: '杭州' } });
+  assert.equal(created.statusCode, 201, created.body);
+  const card = created.json().cardNo as string;
+  assert.match(card, /^PT\d{10}$/);
+  const { imp, id } = await importFile(`姓名,会员卡号,城市\n冯婧,${card},温州\n`, { policy: 'update' });
+  assert.deepEqual([imp.updated, imp.rejected], [1, 0], JSON.stringify(await outcomes(id)));
+  assert.equal((await customer(m)).city, '温州');
+});

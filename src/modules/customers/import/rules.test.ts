@@ -124,10 +124,12 @@ test('an income band, preferred channel or card number the API would refuse reje
   const ok = cleanCustomerRow(['李娜', '1万-2万', '微信', 'SH-0001'], ctx(m));
   assert.ok('row' in ok);
   assert.deepEqual([ok.row.incomeBand, ok.row.preferredChannel, ok.row.cardNo], ['10k_20k', 'wechat', 'SH-0001']);
+  // A generated card passes the row's rules: it may name the member who holds it (matching refuses one nobody holds).
+  const generated = cleanCustomerRow(['李娜', '', '', 'PT0000000001'], ctx(m));
+  assert.ok('row' in generated && generated.row.cardNo === 'PT0000000001');
   const table: [string[], string, RegExp][] = [
     [['李娜', '很多', '', ''], 'incomeBand', /^收入区间无效.* \/ invalid income band \(expected one of below_5k, 5k_10k, 10k_20k, 20k_50k, above_50k\)$/],
     [['李娜', '', '传真', ''], 'preferredChannel', /^偏好渠道无效.* \/ invalid preferred channel \(expected one of sms, email, phone, wechat, in_store\)$/],
-    [['李娜', '', '', 'PT0000000001'], 'cardNo', /^会员卡号PT 加 10 位数字的卡号保留给系统生成 \/ cardNo card numbers PT \+ 10 digits are reserved for generated cards$/],
     [['李娜', '', '', '卡 001'], 'cardNo', /^会员卡号只能是 1–32 位字母、数字或 - \/ cardNo must be 1–32 letters, digits or -$/],
   ];
   for (const [cells, field, reason] of table) {

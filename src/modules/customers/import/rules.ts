@@ -1,6 +1,6 @@
 import { normaliseMobile } from '../../../lib/phone.ts';
 import { CONTROL_CHARACTERS } from '../../../lib/validation.ts';
-import { cardNoProblem, checkAttributes, INCOME_BANDS, PREFERRED_CHANNELS, type AttributeDefinition, type AttributeValue } from '../rules.ts';
+import { cardShapeProblem, checkAttributes, INCOME_BANDS, PREFERRED_CHANNELS, type AttributeDefinition, type AttributeValue } from '../rules.ts';
 
 /** Customer fields a column can be mapped to; `attributes.<key>` maps to a custom attribute. */
 export const CUSTOMER_FIELDS = [
@@ -320,7 +320,8 @@ export function cleanCustomerRow(cells: string[], ctx: RowContext): { row: Custo
       }
       case 'cardNo': {
         if (!v) break;
-        const p = cardNoProblem(v);
+        // A generated card (PT + 10 digits) may name the member who holds it, as an export re-imported does; classify refuses one nobody holds.
+        const p = cardShapeProblem(v);
         if (p) return { problem: { field: 'cardNo', zh: `会员卡号${p.zh}`, en: `cardNo ${p.en}` } };
         row.cardNo = v;
         break;

@@ -6,6 +6,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../../../ht
 import { can, recordAudit, type Actor } from '../../staff/index.ts';
 import { writePurchaseBatch } from './purchases.ts';
 import { listAttributeDefinitions, loadAttributeDefinitions } from '../attributes.ts';
+import { GENERATED_CARD, RESERVED_CARD } from '../rules.ts';
 import { firstRows, readRows, sniffFile, type Sniffed } from './files.ts';
 import {
   ATTRIBUTE_PREFIX, CUSTOMER_FIELDS, PURCHASE_FIELDS, cleanCustomerRow, duplicateKeys, mergeInto, normaliseEmail, parseDate,
@@ -456,6 +457,12 @@ async function classify(tx: Queryable, importId: number, policy: DuplicatePolicy
   await tx.query(MATCH_SQL);
   await tx.query(`UPDATE import_stage s SET outcome = 'rejected', field = 'cardNo', reason_zh = '会员卡号已属于另一位会员', reason_en = 'card number belongs to another customer'
     WHERE s.card_no IS NOT NULL AND coalesce((SELECT c.id FROM customers c WHERE c.card_no = s.card_no LIMIT 1), s.match_id) IS DISTINCT FROM s.match_id`);
+  // A generated card number names the member who holds it; one nobody holds would take a number the sequence may hand out later.
+  await tx.query(
+    `UPDATE import_stage s SET outcome = 'rejected', field = 'cardNo', reason_zh = $1, reason_en = $2
+      WHERE s.outcome IS NULL AND s.card_no ~ $3 AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.card_no = s.card_no)`,
+    [`会员卡号${RESERVED_CARD.zh}`, `cardNo ${RESERVED_CARD.en}`, GENERATED_CARD.source],
+  );
   await tx.query(`UPDATE import_stage s SET first_row = (SELECT r.row_no FROM import_rows r
       WHERE r.import_id = $1 AND r.outcome = 'created' AND r.customer_id = s.match_id LIMIT 1)
     WHERE s.match_id IS NOT NULL AND s.outcome IS NULL`, [importId]);
