@@ -125,8 +125,8 @@ const importsSource: TimelineSource = async (q, customerId, before, limit) => {
     prepared(`${withMergedRecords}
      SELECT i.import_id AS "importId", i.row_no AS "rowNo", i.outcome, ${timelineAt('imp.started_at')} AS at, imp.file_name AS "fileName",
             imp.created_by_name AS "actorName", i.reason_zh AS "reasonZh", i.reason_en AS "reasonEn", i.customer_id AS "customerId"
-       FROM records rc JOIN import_rows i ON i.customer_id = rc.id AND i.outcome <> 'rejected'
-       JOIN imports imp ON imp.id = i.import_id AND imp.kind = 'customers'
+       FROM records rc JOIN import_rows i ON i.customer_id = rc.id AND i.outcome <> 'rejected' AND i.kind = 'customers'
+       JOIN imports imp ON imp.id = i.import_id
       WHERE i.customer_id IS NOT NULL AND ($2::timestamptz IS NULL OR imp.started_at < $2::timestamptz)
       ORDER BY imp.started_at DESC, i.import_id DESC, i.row_no DESC LIMIT $3`),
     [customerId, before, limit],

@@ -449,6 +449,13 @@ test("what imports did to a customer shows on their timeline: created from a fil
   const imports = r.json().items.filter((e: any) => e.source === 'imports').map((e: any) => [e.type, e.data.importId, e.data.fileName, e.data.rowNo]);
   // Row numbers are the file's lines, the header being line 1.
   assert.deepEqual(imports, [['import_updated', second.id, '会员更新.csv', 2], ['import_created', first.id, '门店会员.csv', 2]]);
+  // Purchases imported for them show as purchases, not as import events.
+  await t.db.query(`INSERT INTO products (sku, name, category, price_fen) VALUES ('TL-SKU-1', '面膜', '护肤', 5900) ON CONFLICT DO NOTHING`);
+  const sales = await importFile(`订单号,会员手机号,渠道,时间,商品编码,数量,单价\nTL-1,${m},线上,2026-02-01 10:00,TL-SKU-1,1,59\n`, { query: 'kind=purchases' });
+  assert.equal(sales.imp.created, 1);
+  const after = (await t.request('GET', `/api/customers/${id}/timeline`, { cookie })).json().items;
+  assert.deepEqual(after.filter((e: any) => e.source === 'imports').length, 2);
+  assert.ok(after.some((e: any) => e.source === 'purchases' && e.type === 'sale'));
 });
 
 test('a purchases mapping with neither a store nor a channel column is refused before the run, naming the mapping', async () => {

@@ -105,7 +105,8 @@ export async function writePurchaseBatch(
     await insertRows(tx, 'import_rows', [
       { name: 'import_id', type: 'bigint' }, { name: 'row_no', type: 'bigint' }, { name: 'outcome', type: 'text' }, { name: 'customer_id', type: 'bigint' },
       { name: 'field', type: 'text' }, { name: 'reason_zh', type: 'text' }, { name: 'reason_en', type: 'text' }, { name: 'data', type: 'jsonb' },
-    ], outcomes.map((o) => [importId, o.rowNo, o.outcome, o.customerId, o.field, o.zh, o.en, o.data]));
+      { name: 'kind', type: 'text' },
+    ], outcomes.map((o) => [importId, o.rowNo, o.outcome, o.customerId, o.field, o.zh, o.en, o.data, 'purchases']));
     const n = (k: string) => outcomes.filter((o) => o.outcome === k).length;
     const upd = await tx.query(
       `UPDATE imports SET last_row_no = $3, bytes_read = $4, rows_read = rows_read + $5, created = created + $6, merged = merged + $7, rejected = rejected + $8
