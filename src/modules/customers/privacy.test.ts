@@ -542,7 +542,8 @@ test('a data-access export lists the business contact people of the customer and
 test('erasure deletes business contact people, clears consent notes and the file rows an import kept', async () => {
   const u = uniq();
   const mobile = mobileFor(16);
-  const c = await customer({ name: '冯程', mobile, email: `fc.${u}@example.com` });
+  const shortCard = `K${(seq++ % 900) + 100}`;
+  const c = await customer({ name: '冯程', mobile, email: `fc.${u}@example.com`, cardNo: shortCard });
   const bystander = await customer({ name: '旁人' });
   await contact(c, '冯秘书', mobileFor(17));
   await contact(bystander, '旁人的联系人', mobileFor(18));
@@ -554,8 +555,13 @@ test('erasure deletes business contact people, clears consent notes and the file
   await t.db.query(
     `INSERT INTO import_rows (import_id, row_no, outcome, customer_id, field, reason_zh, reason_en, data) VALUES
        ($1, 2, 'rejected', $2, 'mobile', '已有', 'exists', $3), ($1, 3, 'rejected', NULL, 'email', '邮箱无效', 'invalid email', $4),
-       ($1, 4, 'rejected', NULL, 'email', '邮箱无效', 'invalid email', '["旁人", "bad@"]')`,
-    [imp, c, JSON.stringify(['冯程', mobile]), JSON.stringify(['冯程', mobile, 'bad@'])],
+       ($1, 4, 'rejected', NULL, 'email', '邮箱无效', 'invalid email', '["旁人", "bad@"]'),
+       ($1, 5, 'rejected', NULL, 'birthday', '生日无效', 'invalid birthday', $5), ($1, 6, 'rejected', NULL, 'birthday', '生日无效', 'invalid birthday', $6)`,
+    [imp, c, JSON.stringify(['冯程', mobile]), JSON.stringify(['冯程', mobile, 'bad@']),
+      // As a spreadsheet writes them: the mobile with +86 and spaces, the e-mail in capitals.
+      JSON.stringify(['冯程', `+86 ${mobile.slice(0, 3)} ${mobile.slice(3, 7)} ${mobile.slice(7)}`, `FC.${u}@EXAMPLE.COM`, '1990-13-01']),
+      // Someone else's row whose cell equals the short card number: too short to say it is theirs.
+      JSON.stringify(['旁人', shortCard, '1990-13-01'])],
   );
   const res = await t.request('POST', `/api/customers/${c}/erase`, { cookie: await t.loginAs('manager'), body: { reason: '本人要求' } });
   assert.equal(res.statusCode, 200, res.body);
@@ -568,9 +574,10 @@ test('erasure deletes business contact people, clears consent notes and the file
   const kept = (await t.db.query('SELECT row_no, outcome, reason_en, data FROM import_rows WHERE import_id = $1 ORDER BY row_no', [imp])).rows;
   assert.deepEqual(kept.map((r) => [Number(r.row_no), r.outcome, r.reason_en, r.data]), [
     [2, 'rejected', 'exists', null], [3, 'rejected', 'invalid email', null], [4, 'rejected', 'invalid email', ['旁人', 'bad@']],
+    [5, 'rejected', 'invalid birthday', null], [6, 'rejected', 'invalid birthday', ['旁人', shortCard, '1990-13-01']],
   ]);
   const audit = (await t.db.query(`SELECT details FROM audit_log WHERE action = 'customer.erase' AND customer_id = $1`, [c])).rows[0].details;
-  assert.deepEqual([audit.contactsErased, audit.importRowsCleared], [1, 2]);
+  assert.deepEqual([audit.contactsErased, audit.importRowsCleared], [1, 3]);
 });
 
 test('at the till, the mobile of a merged member finds the member it was merged into', async () => {

@@ -50,9 +50,11 @@ export async function eraseCustomer(tx: Queryable, actor: Actor, customerId: num
   }
   // Values the file rows of an import may carry although no outcome links them to the customer.
   const identifiers = (await tx.query(
-    `SELECT array_remove(array_agg(mobile) || array_agg(email) || array_agg(card_no), NULL) AS v FROM customers WHERE id = ANY($1::bigint[])`,
+    `SELECT array_remove(array_agg(mobile), NULL) AS mobiles, array_remove(array_agg(lower(email)), NULL) AS emails,
+            array_remove(array_agg(card_no) FILTER (WHERE length(card_no) >= 6), NULL) AS cards
+       FROM customers WHERE id = ANY($1::bigint[])`,
     [ids],
-  )).rows[0].v as string[];
+  )).rows[0] as { mobiles: string[]; emails: string[]; cards: string[] };
   await tx.query(
     `UPDATE customers
         SET name = $2, mobile = NULL, email = NULL, birthday = NULL, card_no = NULL, notes = NULL, occupation = NULL,
@@ -65,9 +67,14 @@ export async function eraseCustomer(tx: Queryable, actor: Actor, customerId: num
   const contacts = await tx.query('DELETE FROM customer_contacts WHERE customer_id = ANY($1::bigint[])', [ids]);
   // Consent history stays (who agreed to what, when); only its free text goes, before the withdrawals are appended.
   await tx.query('UPDATE customer_consents SET note = NULL WHERE customer_id = ANY($1::bigint[]) AND note IS NOT NULL', [ids]);
+  // A kept cell is the person's as the import would read it: a mobile however written (+86, spaces, dashes), an e-mail in
+  // any case; a card number only when long enough not to be a quantity or a store code in someone else's row.
   const importRows = await tx.query(
-    `UPDATE import_rows SET data = NULL WHERE data IS NOT NULL AND (customer_id = ANY($1::bigint[]) OR data ?| $2::text[])`,
-    [ids, identifiers],
+    `UPDATE import_rows r SET data = NULL
+      WHERE r.data IS NOT NULL AND (r.customer_id = ANY($1::bigint[]) OR EXISTS (
+        SELECT 1 FROM jsonb_array_elements_text(r.data) AS c(v)
+         WHERE right(regexp_replace(c.v, '[^0-9]', '', 'g'), 11) = ANY($2::text[]) OR lower(btrim(c.v)) = ANY($3::text[]) OR btrim(c.v) = ANY($4::text[])))`,
+    [ids, identifiers.mobiles, identifiers.emails, identifiers.cards],
   );
   const withdrawn = await tx.query(
     `INSERT INTO customer_consents (customer_id, channel, granted, source, recorded_by_kind, recorded_by_id, recorded_by, note)
