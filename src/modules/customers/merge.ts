@@ -156,6 +156,15 @@ export async function mergeCustomers(tx: Queryable, actor: Actor, input: MergeIn
   );
   moved.purchaseLines = (await tx.query(`UPDATE purchase_lines SET customer_id = $1 WHERE customer_id = ANY($2::bigint[])`, [s, pendingIds])).rowCount;
   moved.consents = (await tx.query(`UPDATE customer_consents SET customer_id = $1 WHERE customer_id = ANY($2::bigint[])`, [s, pendingIds])).rowCount;
+  // Only a business keeps contact people; the whole merge rolls back rather than leave them on a person.
+  const contactsOnPerson = await tx.query(
+    `SELECT 1 FROM customers c WHERE c.id = $1 AND c.kind = 'person' AND EXISTS (SELECT 1 FROM customer_contacts k WHERE k.customer_id = ANY($2::bigint[]))`,
+    [s, pendingIds],
+  );
+  if (contactsOnPerson.rows.length) {
+    throw conflict('MERGE_CONTACTS_NEED_BUSINESS', 'The records merged in have contact people, which only a business keeps: merge them into the business instead.',
+      '被合并的记录有联系人，只有企业客户可以保留联系人：请改为合并到该企业客户。', { survivorId: s });
+  }
   const movedContacts = await tx.query(`UPDATE customer_contacts SET customer_id = $1 WHERE customer_id = ANY($2::bigint[]) RETURNING id`, [s, pendingIds]);
   moved.contacts = movedContacts.rows.length;
   // One primary contact: the survivor's own, else the first moved one.

@@ -523,6 +523,18 @@ test('merge moves business contact people to the survivor, which keeps its own p
   assert.deepEqual(await contactsOf(m), []);
 });
 
+test('a business with contact people cannot be merged into a person: 409 and nothing moves', async () => {
+  const person = await customer({ name: `个人${uniq()}` });
+  const business = await customer({ name: `商户${uniq()}` });
+  await t.db.query(`UPDATE customers SET kind = 'business' WHERE id = $1`, [business]);
+  const k = await contact(business, '冯经理', mobileFor(15), true);
+  const res = await t.request('POST', '/api/customers/merge', { cookie: await t.loginAs('manager'), body: { survivorId: person, mergedIds: [business] } });
+  assert.equal(res.statusCode, 409, res.body);
+  assert.equal(res.json().error.code, 'MERGE_CONTACTS_NEED_BUSINESS');
+  assert.deepEqual((await contactsOf(business)).map((x) => x.id), [k]);
+  assert.equal((await t.db.query(`SELECT status FROM customers WHERE id = $1`, [business])).rows[0].status, 'active');
+});
+
 test('a data-access export lists the business contact people of the customer and of the records merged into it', async () => {
   const s = await customer({ name: `商户${uniq()}` });
   const m = await customer({ name: `商户${uniq()}` });
