@@ -72,10 +72,11 @@ export async function rewardsRoutes(app: FastifyInstance, { db, config }: AppCon
     const key = idempotencyKey(req);
     if (!key) throw badRequest('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header: a segment-wide issue must be safe to retry.', '请提供 Idempotency-Key 请求头：按分群发券必须可以安全重试。');
     const res = await runIdempotent(db, `coupons.issue-segment:${req.params.id}`, key, req.body, async (tx) => {
-      const members = await segmentMemberIds(tx, req.body.segmentId);
+      // One more than allowed is enough to know it is too many, without reading a segment of millions.
+      const members = await segmentMemberIds(tx, req.body.segmentId, MAX_SEGMENT_ISSUE + 1);
       if (members.length > MAX_SEGMENT_ISSUE) {
-        throw badRequest('SEGMENT_TOO_LARGE', `segmentId: ${members.length} members; issue to at most ${MAX_SEGMENT_ISSUE} at once`, `segmentId：分群有 ${members.length} 名会员，每次最多发给 ${MAX_SEGMENT_ISSUE} 名`,
-          [{ path: 'segmentId', en: `has ${members.length} members; at most ${MAX_SEGMENT_ISSUE} at once`, zh: `有 ${members.length} 名会员，每次最多 ${MAX_SEGMENT_ISSUE} 名` }]);
+        throw badRequest('SEGMENT_TOO_LARGE', `segmentId: more than ${MAX_SEGMENT_ISSUE} members; issue to at most ${MAX_SEGMENT_ISSUE} at once`, `segmentId：分群超过 ${MAX_SEGMENT_ISSUE} 名会员，每次最多发给 ${MAX_SEGMENT_ISSUE} 名`,
+          [{ path: 'segmentId', en: `has more than ${MAX_SEGMENT_ISSUE} members`, zh: `超过 ${MAX_SEGMENT_ISSUE} 名会员` }]);
       }
       const out = await issueCoupons(tx, req.params.id, members, { reason: req.body.note ?? 'segment', ref: { type: 'segment', id: `${req.body.segmentId}:${key}` }, issuedBy: req.actor!.name });
       const body = { templateId: out.templateId, segmentId: req.body.segmentId, members: members.length, issued: out.issued.length, replayed: out.replayed.length, overLimit: out.overLimit.length };

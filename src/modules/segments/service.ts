@@ -185,13 +185,13 @@ export async function segmentSizes(q: Queryable, id: number) {
   return r.rows.reverse();
 }
 
-/** The ids of a segment's active members as last refreshed, in id order; 404 for an unknown or archived segment. */
-export async function segmentMemberIds(q: Queryable, id: number): Promise<number[]> {
+/** The ids of a segment's active members as last refreshed, in id order, at most `limit` of them; 404 for an unknown or archived segment. */
+export async function segmentMemberIds(q: Queryable, id: number, limit: number): Promise<number[]> {
   await getSegment(q, id);
   const r = await q.query(
     `SELECT m.customer_id AS id FROM segment_members m JOIN customers c ON c.id = m.customer_id
-      WHERE m.segment_id = $1 AND c.status = 'active' ORDER BY m.customer_id`,
-    [id],
+      WHERE m.segment_id = $1 AND c.status = 'active' ORDER BY m.customer_id LIMIT $2`,
+    [id, limit],
   );
   return r.rows.map((x: any) => Number(x.id));
 }
