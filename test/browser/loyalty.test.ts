@@ -19,18 +19,24 @@ after(async () => {
   await t.close();
 });
 
-test('a manager pays with points and adjusts a balance from the member loyalty panel', async () => {
-  await t.loginAs('manager', { username: 'loyalty_manager' });
-  const [c] = await createCustomers(t.db, 1, '王芳');
-  await recordPurchases(t.db, [{ customerId: c!, lines: [{ category: '护肤', amountFen: 168_000 }] }]);
+/** A page signed in through the login form. */
+async function login(username: string) {
   const page = await browser.newPage({ locale: 'zh-CN' });
   page.setDefaultTimeout(20_000);
   await page.goto(base);
   const inputs = page.locator('input');
-  await inputs.nth(0).fill('loyalty_manager');
+  await inputs.nth(0).fill(username);
   await inputs.nth(1).fill(TEST_PASSWORD);
   await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid=nav]');
+  return page;
+}
+
+test('a manager pays with points and adjusts a balance from the member loyalty panel', async () => {
+  await t.loginAs('manager', { username: 'loyalty_manager' });
+  const [c] = await createCustomers(t.db, 1, '王芳');
+  await recordPurchases(t.db, [{ customerId: c!, lines: [{ category: '护肤', amountFen: 168_000 }] }]);
+  const page = await login('loyalty_manager');
   await page.goto(`${base}/loyalty/member?customerId=${c}`);
   await page.waitForSelector('[data-testid=loyalty-balance]');
   assert.equal(await page.textContent('[data-testid=loyalty-balance]'), '1,680');
@@ -50,14 +56,7 @@ test('a manager pays with points and adjusts a balance from the member loyalty p
 });
 
 test('the programme page shows the tiers and refuses overlapping promotions with the reason', async () => {
-  const page = await browser.newPage({ locale: 'zh-CN' });
-  page.setDefaultTimeout(20_000);
-  await page.goto(base);
-  const inputs = page.locator('input');
-  await inputs.nth(0).fill('loyalty_manager');
-  await inputs.nth(1).fill(TEST_PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('[data-testid=nav]');
+  const page = await login('loyalty_manager');
   await page.goto(`${base}/loyalty/programme`);
   await page.waitForSelector('[data-testid=programme-tiers]');
   assert.match((await page.textContent('[data-testid=programme-tiers]'))!, /金卡/);
@@ -84,14 +83,7 @@ test('the reports page shows the outstanding points and each month of issued, re
   const cookie = await t.loginAs('manager', { username: 'loyalty_manager' });
   const from = new Date(Date.now() - 335 * 86_400_000).toISOString().slice(0, 7);
   const api = (await t.request('GET', `/api/loyalty/reports?from=${from}-01&to=${new Date().toISOString().slice(0, 10)}`, { cookie })).json();
-  const page = await browser.newPage({ locale: 'zh-CN' });
-  page.setDefaultTimeout(20_000);
-  await page.goto(base);
-  const inputs = page.locator('input');
-  await inputs.nth(0).fill('loyalty_manager');
-  await inputs.nth(1).fill(TEST_PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('[data-testid=nav]');
+  const page = await login('loyalty_manager');
   await page.goto(`${base}/loyalty/reports`);
   await page.waitForSelector('[data-testid=report-outstanding]');
   assert.equal(await page.textContent('[data-testid=report-outstanding]'), api.outstanding.points.toLocaleString('en'));
