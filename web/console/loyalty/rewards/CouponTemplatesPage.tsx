@@ -40,6 +40,7 @@ defineMessages({
   'rewards.coupons.issueTo.segment': { zh: '会员分群', en: 'A segment' },
   'rewards.coupons.issueSegment': { zh: '分群（按最近一次刷新的成员，最多 10 万人）', en: 'Segment (its members as last refreshed, up to 100,000)' },
   'rewards.coupons.segmentSize': { zh: '{n} 人', en: '{n} members' },
+  'rewards.coupons.segmentNotRefreshed': { zh: '尚未刷新', en: 'not refreshed yet' },
   'rewards.coupons.issuedSegmentResult': { zh: '分群 {m} 人：已发放 {n} 张；已领过 {r}；超出每人限额 {o}', en: '{m} members: {n} issued; {r} already had it; {o} over the per-member limit' },
   'rewards.coupons.issueIds': { zh: '会员编号（逗号或换行分隔）', en: 'Member ids (comma or line separated)' },
   'rewards.coupons.issueNote': { zh: '发放说明', en: 'Note' },
@@ -205,7 +206,7 @@ export function CouponTemplatesPage() {
           {issueTo === 'segment' ? (
             <Form.Item name="segmentId" label={t('rewards.coupons.issueSegment')} rules={[{ required: true }]}>
               <Select showSearch optionFilterProp="label" data-testid="coupon-issue-segment"
-                options={segments.map((x) => ({ value: x.id, label: `${x.name} · ${t('rewards.coupons.segmentSize', { n: x.memberCount ?? 0 })}` }))} />
+                options={segments.map((x) => ({ value: x.id, label: `${x.name} · ${x.memberCount == null ? t('rewards.coupons.segmentNotRefreshed') : t('rewards.coupons.segmentSize', { n: x.memberCount })}` }))} />
             </Form.Item>
           ) : (
             <Form.Item name="ids" label={t('rewards.coupons.issueIds')} rules={[{ required: true }]}><Input.TextArea rows={4} placeholder="10001, 10002" data-testid="coupon-issue-ids" /></Form.Item>

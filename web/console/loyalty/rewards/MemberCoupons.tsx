@@ -19,6 +19,7 @@ defineMessages({
   'rewards.memberCoupons.state.expired': { zh: '已过期', en: 'Expired' },
   'rewards.memberCoupons.state.void': { zh: '已作废', en: 'Voided' },
   'rewards.memberCoupons.usedOn': { zh: '{date} 使用，优惠 {amount}', en: 'used {date}, {amount} off' },
+  'rewards.memberCoupons.usedGift': { zh: '{date} 使用，已领取礼品', en: 'used {date}, gift handed over' },
   'rewards.memberCoupons.none': { zh: '暂无优惠券', en: 'No coupons' },
   'rewards.memberCoupons.redeem': { zh: '核销', en: 'Redeem' },
   'rewards.memberCoupons.void': { zh: '作废', en: 'Void' },
@@ -95,7 +96,7 @@ export function MemberCouponsCard({ customerId, version = 0, onChanged }: { cust
             render: (_, c) => (
               <Space orientation="vertical" size={0}>
                 <Tag color={STATE_COLOR[c.state]} data-testid="coupon-state">{t(`rewards.memberCoupons.state.${c.state}`)}</Tag>
-                {c.state === 'used' && c.usedAt && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('rewards.memberCoupons.usedOn', { date: day(c.usedAt), amount: yuan(c.discountFen ?? 0) })}</Typography.Text>}
+                {c.state === 'used' && c.usedAt && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{c.kind === 'gift' ? t('rewards.memberCoupons.usedGift', { date: day(c.usedAt) }) : t('rewards.memberCoupons.usedOn', { date: day(c.usedAt), amount: yuan(c.discountFen ?? 0) })}</Typography.Text>}
               </Space>
             ),
           },

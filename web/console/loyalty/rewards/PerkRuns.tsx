@@ -75,7 +75,7 @@ export function PerkGrantsCard({ version = 0, holidays }: { version?: number; ho
 
 /** "Run now" for the perks and the referral settlement jobs (loyalty.configure); both are safe to run again. */
 export function RewardsJobsCard({ onRan, holidays }: { onRan?: () => void; holidays: HolidayNames }) {
-  const { t } = useT();
+  const { t, lang } = useT();
   const occasionName = useOccasionName(holidays);
   const { can } = useSession();
   const [day, setDay] = useState<Dayjs | null>(null);
@@ -90,7 +90,7 @@ export function RewardsJobsCard({ onRan, holidays }: { onRan?: () => void; holid
       if (job === 'perks') {
         const r = await post<{ day: string; results: Record<string, { granted: number; points: number; coupons: number }> }>('/api/loyalty/rewards-jobs/perks', day ? { day: day.format('YYYY-MM-DD') } : {});
         const parts = Object.entries(r.results).map(([o, x]) => t('rewards.jobs.perksOccasion', { occasion: occasionName(o), n: x.granted, points: x.points, coupons: x.coupons }));
-        setResult(parts.length ? t('rewards.jobs.perksDone', { day: r.day, occasions: parts.join('；') }) : t('rewards.jobs.perksNothing', { day: r.day }));
+        setResult(parts.length ? t('rewards.jobs.perksDone', { day: r.day, occasions: parts.join(lang === 'zh' ? '；' : '; ') }) : t('rewards.jobs.perksNothing', { day: r.day }));
       } else {
         const r = await post<{ settled: number; returnWindowDays: number }>('/api/loyalty/rewards-jobs/settle-referrals', {});
         setResult(t('rewards.jobs.settleDone', { n: r.settled, days: r.returnWindowDays }));
