@@ -26,6 +26,13 @@ export const MERGE_FIELD_NAMES = Object.keys(MERGE_FIELDS) as MergeField[];
 
 type Profile = Record<string, unknown> & { id: number };
 
+/** Opens a statement with `absorbed(id, depth)`: the customer $1 and every record merged into it, directly or through earlier merges. */
+export const WITH_ABSORBED_RECORDS = `WITH RECURSIVE absorbed(id, depth) AS (
+       SELECT $1::bigint, 0
+       UNION ALL
+       SELECT c.id, a.depth + 1 FROM customers c JOIN absorbed a ON c.merged_into = a.id WHERE a.depth < 32
+     )`;
+
 /** Every column of a customer, with the birthday as 'YYYY-MM-DD' text on both drivers. */
 export const PROFILE_COLUMNS = `id, kind, name, mobile, email, gender, birthday::text AS birthday, region, city, occupation, income_band, card_no,
   preferred_store_id, preferred_channel, source, notes, tags, attributes, status, merged_into, registered_at, created_at, updated_at, version`;

@@ -2,22 +2,14 @@ import type { Queryable } from '../../db/client.ts';
 import { conflict, notFound } from '../../http/errors.ts';
 import { recordAudit, type Actor } from '../staff/index.ts';
 import { customerLifecycleListeners } from './events.ts';
-import { mergesOf, PROFILE_COLUMNS, resolveSurvivor } from './merge.ts';
+import { mergesOf, PROFILE_COLUMNS, resolveSurvivor, WITH_ABSORBED_RECORDS } from './merge.ts';
 
 /** What an erased customer is called from then on. */
 export const ERASED_NAME = '已删除用户';
 
 /** Ids of a customer and of every record merged into it, directly or through earlier merges. */
 async function withMergedRecords(q: Queryable, customerId: number): Promise<number[]> {
-  const r = await q.query(
-    `WITH RECURSIVE absorbed(id, depth) AS (
-       SELECT $1::bigint, 0
-       UNION ALL
-       SELECT c.id, a.depth + 1 FROM customers c JOIN absorbed a ON c.merged_into = a.id WHERE a.depth < 32
-     )
-     SELECT DISTINCT id FROM absorbed ORDER BY id`,
-    [customerId],
-  );
+  const r = await q.query(`${WITH_ABSORBED_RECORDS} SELECT DISTINCT id FROM absorbed ORDER BY id`, [customerId]);
   return r.rows.map((x) => x.id);
 }
 

@@ -1,4 +1,5 @@
 import { prepared, type Queryable } from '../../db/client.ts';
+import { WITH_ABSORBED_RECORDS } from './merge.ts';
 
 /** One thing that happened to a customer. `at` is ISO 8601 UTC with microseconds (use `timelineAt(column)` in SQL). */
 export interface TimelineEvent {
@@ -91,11 +92,8 @@ const consentsSource: TimelineSource = async (q, customerId, before, limit) => {
   return r.rows.map(({ id, at, ...data }: any) => ({ at, source: 'consents', type: data.granted ? 'consent_granted' : 'consent_withdrawn', id: String(id), data }));
 };
 
-/** `records`: the customer ($1) and every record merged into them, however many merges ago. */
-const withMergedRecords = `WITH RECURSIVE records(id, depth) AS (
-         SELECT $1::bigint, 0
-         UNION ALL
-         SELECT c.id, r.depth + 1 FROM records r JOIN customers c ON c.merged_into = r.id WHERE r.depth < 10)`;
+/** An event's data, naming the merged record it was made on when that is not the customer asked about. */
+const onRecord = (data: Record<string, unknown>, on: number, customerId: number) => (on === customerId ? data : { ...data, mergedRecordId: on });
 
 /**
  * Profile edits and other changes logged against the customer and against every record merged into them (reads and
@@ -104,15 +102,15 @@ const withMergedRecords = `WITH RECURSIVE records(id, depth) AS (
  */
 const auditSource: TimelineSource = async (q, customerId, before, limit) => {
   const r = await q.query(
-    prepared(`${withMergedRecords}
+    prepared(`${WITH_ABSORBED_RECORDS}
      SELECT id, ${timelineAt('at')} AS at, action, entity, actor_kind AS "actorKind", actor_name AS "actorName", details, customer_id AS "customerId"
-       FROM audit_log WHERE customer_id IN (SELECT id FROM records) AND action <> 'read' AND action <> 'consent'
+       FROM audit_log WHERE customer_id IN (SELECT id FROM absorbed) AND action <> 'read' AND action <> 'consent'
         AND ($2::timestamptz IS NULL OR at < $2::timestamptz)
       ORDER BY at DESC, id DESC LIMIT $3`),
     [customerId, before, limit],
   );
   return r.rows.map(({ id, at, action, entity, customerId: on, ...data }: any) => ({
-    at, source: 'profile', type: `${entity}_${action}`, id: String(id), data: on === customerId ? { action, entity, ...data } : { action, entity, ...data, mergedRecordId: on },
+    at, source: 'profile', type: `${entity}_${action}`, id: String(id), data: onRecord({ action, entity, ...data }, on, customerId),
   }));
 };
 
@@ -122,10 +120,10 @@ const auditSource: TimelineSource = async (q, customerId, before, limit) => {
  */
 const importsSource: TimelineSource = async (q, customerId, before, limit) => {
   const r = await q.query(
-    prepared(`${withMergedRecords}
+    prepared(`${WITH_ABSORBED_RECORDS}
      SELECT i.import_id AS "importId", i.row_no AS "rowNo", i.outcome, ${timelineAt('imp.started_at')} AS at, imp.file_name AS "fileName",
             imp.created_by_name AS "actorName", i.reason_zh AS "reasonZh", i.reason_en AS "reasonEn", i.customer_id AS "customerId"
-       FROM records rc JOIN import_rows i ON i.customer_id = rc.id AND i.outcome <> 'rejected' AND i.kind = 'customers'
+       FROM absorbed rc JOIN import_rows i ON i.customer_id = rc.id AND i.outcome <> 'rejected' AND i.kind = 'customers'
        JOIN imports imp ON imp.id = i.import_id
       WHERE i.customer_id IS NOT NULL AND ($2::timestamptz IS NULL OR imp.started_at < $2::timestamptz)
       ORDER BY imp.started_at DESC, i.import_id DESC, i.row_no DESC LIMIT $3`),
@@ -133,7 +131,7 @@ const importsSource: TimelineSource = async (q, customerId, before, limit) => {
   );
   return r.rows.map(({ at, outcome, customerId: on, ...data }: any) => ({
     at, source: 'imports', type: `import_${outcome}`, id: `${data.importId}:${data.rowNo}`,
-    data: on === customerId ? { outcome, ...data } : { outcome, ...data, mergedRecordId: on },
+    data: onRecord({ outcome, ...data }, on, customerId),
   }));
 };
 
