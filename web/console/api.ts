@@ -35,6 +35,7 @@ export const get = <T = any>(url: string) => api<T>('GET', url);
 export const post = <T = any>(url: string, body?: unknown, idempotencyKey?: string) => api<T>('POST', url, body ?? {}, idempotencyKey);
 export const newIdempotencyKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 export const patch = <T = any>(url: string, body: unknown) => api<T>('PATCH', url, body);
+export const put = <T = any>(url: string, body: unknown) => api<T>('PUT', url, body);
 export const del = <T = any>(url: string) => api<T>('DELETE', url);
 
 /** ¥ from integer fen, for display only. */

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Form, Input, InputNumber, Modal, Progress, Row, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
-import { ApiError, get, yuan } from '../api.ts';
+import { get, newIdempotencyKey, post, yuan } from '../api.ts';
 import { defineMessages, useT } from '../i18n.tsx';
 import { useSession } from '../shell/session.tsx';
 import { RedeemButton } from './rewards/RedeemDialog.tsx';
@@ -79,7 +79,6 @@ interface LedgerRow {
 }
 
 const date = (s: string | null) => (s ? new Date(s).toLocaleDateString('zh-CN') : '—');
-const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 /**
  * The loyalty tab of the customer 360 page and the till's member points page: balance, tier progress, expiring points,
@@ -96,7 +95,7 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
   const [action, setAction] = useState<'adjust' | 'pay' | null>(null);
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
-  const [idemKey, setIdemKey] = useState(newKey);
+  const [idemKey, setIdemKey] = useState(newIdempotencyKey);
   // Bumped when a redemption or its cancellation changes the member's coupons and rewards as well as the balance.
   const [rewardsVersion, setRewardsVersion] = useState(0);
 
@@ -128,18 +127,11 @@ export function MemberLoyaltyPanel({ customerId }: { customerId: number }) {
     setBusy(true);
     try {
       const url = action === 'adjust' ? `/api/loyalty/members/${customerId}/adjustments` : `/api/loyalty/members/${customerId}/redemptions`;
-      const res = await fetch(url, {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idemKey, 'accept-language': lang === 'zh' ? 'zh-CN' : 'en' },
-        body: JSON.stringify(values),
-      });
-      const body = await res.json();
-      if (!res.ok) throw new ApiError(res.status, body.error?.code, body.error?.message, body.error?.fields);
+      const body = await post<{ balance: number }>(url, values, idemKey);
       message.success(t('loyalty.member.done', { balance: body.balance }));
       setAction(null);
       form.resetFields();
-      setIdemKey(newKey());
+      setIdemKey(newIdempotencyKey());
       await load();
     } catch (e) {
       message.error((e as Error).message);

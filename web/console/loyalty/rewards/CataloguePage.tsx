@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, DatePicker, Form, Input, InputNumber, Modal, Radio, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
-import { get, post } from '../../api.ts';
+import { get, post, put } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
 import { useSession } from '../../shell/session.tsx';
-import { put } from './shared.ts';
+
 import type { Template } from './CouponTemplatesPage.tsx';
 
 defineMessages({
@@ -64,7 +64,7 @@ export function CataloguePage() {
     setBusy(true);
     try {
       if (editing === 'new') await post('/api/loyalty/catalogue', body);
-      else await put(`/api/loyalty/catalogue/${(editing as Item).id}`, body, lang);
+      else await put(`/api/loyalty/catalogue/${(editing as Item).id}`, body);
       message.success(t('common.saved'));
       setEditing(null);
       await load();

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, DatePicker, Form, Input, InputNumber, Modal, Radio, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
-import { get, post, yuan } from '../../api.ts';
+import { get, post, put, yuan } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
 import { useSession } from '../../shell/session.tsx';
-import { newKey, put, toFen, toYuan } from './shared.ts';
+import { newKey, toFen, toYuan } from './shared.ts';
 
 defineMessages({
   'nav.loyalty.coupons': { zh: '优惠券', en: 'Coupons' },
@@ -104,7 +104,7 @@ export function CouponTemplatesPage() {
     setBusy(true);
     try {
       if (editing === 'new') await post('/api/coupons/templates', body);
-      else await put(`/api/coupons/templates/${(editing as Template).id}`, body, lang);
+      else await put(`/api/coupons/templates/${(editing as Template).id}`, body);
       message.success(t('common.saved'));
       setEditing(null);
       await load();

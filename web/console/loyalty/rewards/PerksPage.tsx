@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Col, DatePicker, Form, Input, InputNumber, Modal, Row, Select, Space, Statistic, Switch, Table, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
-import { get, post } from '../../api.ts';
+import { get, post, put } from '../../api.ts';
 import { defineMessages, useT } from '../../i18n.tsx';
 import { useSession } from '../../shell/session.tsx';
-import { put } from './shared.ts';
+
 import type { Template } from './CouponTemplatesPage.tsx';
 import { PerkGrantsCard, RewardsJobsCard } from './PerkRuns.tsx';
 
@@ -101,7 +101,7 @@ export function PerksPage() {
 
   const saveBirthday = async () => {
     try {
-      await put('/api/loyalty/perks/birthday', { tiers: tiers.map((x) => ({ tierCode: x.code, points: birthday[x.code]?.points ?? 0, templateId: birthday[x.code]?.templateId || null })) }, lang);
+      await put('/api/loyalty/perks/birthday', { tiers: tiers.map((x) => ({ tierCode: x.code, points: birthday[x.code]?.points ?? 0, templateId: birthday[x.code]?.templateId || null })) });
       message.success(t('common.saved'));
     } catch (e) {
       message.error((e as Error).message);
@@ -110,7 +110,7 @@ export function PerksPage() {
   const saveReferral = async (patch: Record<string, number | null>) => {
     try {
       const next = { referrerTemplateId: referral?.referrerTemplateId ?? null, refereeTemplateId: referral?.refereeTemplateId ?? null, ...patch };
-      setReferral(await put('/api/loyalty/referrals/settings', next, lang));
+      setReferral(await put('/api/loyalty/referrals/settings', next));
       message.success(t('common.saved'));
     } catch (e) {
       message.error((e as Error).message);
@@ -126,7 +126,7 @@ export function PerksPage() {
     const body = { code: v.code, nameZh: v.nameZh, nameEn: v.nameEn ?? '', day: v.day.format('YYYY-MM-DD'), tierCodes: v.tierCodes ?? [], points: v.points ?? 0, templateId: v.templateId || null, active: v.active };
     try {
       if (editing === 'new') await post('/api/loyalty/perks/holidays', body);
-      else await put(`/api/loyalty/perks/holidays/${(editing as Holiday).id}`, body, lang);
+      else await put(`/api/loyalty/perks/holidays/${(editing as Holiday).id}`, body);
       setEditing(null);
       await load();
     } catch (e) {

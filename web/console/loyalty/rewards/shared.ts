@@ -1,16 +1,8 @@
 import { useState } from 'react';
 import type { FormInstance } from 'antd';
-import { ApiError } from '../../api.ts';
 
 /** A fresh Idempotency-Key: kept until the write succeeds, so a double click or a retry never writes twice. */
 export { newIdempotencyKey as newKey } from '../../api.ts';
-
-export const put = async <T = any>(url: string, body: unknown, lang: string): Promise<T> => {
-  const res = await fetch(url, { method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'accept-language': lang === 'zh' ? 'zh-CN' : 'en' }, body: JSON.stringify(body) });
-  const data = await res.json().catch(() => undefined);
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText, data?.error?.fields);
-  return data as T;
-};
 
 /** Yuan typed in a form → integer fen (never a float on the wire). */
 export const toFen = (yuan: number | null | undefined) => (yuan == null ? undefined : Math.round(yuan * 100));
